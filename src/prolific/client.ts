@@ -1,0 +1,351 @@
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
+import { sleep } from '../sleep.js';
+import type {
+  ApiObject,
+  Batch,
+  BatchResponse,
+  Dataset,
+  Deprecation,
+  Instruction,
+  ListResult,
+  Project,
+  Report,
+  RewardRecommendation,
+  Study,
+  StudyAction,
+  Submission,
+  TaskDetails,
+  UploadUrl,
+  User,
+  Workspace,
+} from './types.js';
+
+export interface ProlificClientOptions {
+  baseUrl: string;
+  token: string;
+  /** Connect, headers and body timeout for each request. */
+  timeoutMs?: number;
+  /** How many times a request that is safe to repeat is retried after a transient failure. */
+  retries?: number;
+  /** First backoff step; doubles each retry (full jitter), capped at 8 steps' worth. */
+  retryBaseMs?: number;
+  dispatcher?: Dispatcher;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface CallOptions {
+  body?: unknown;
+  query?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** Empty 2xx bodies are normal for some endpoints (batch setup). */
+  allowEmpty?: boolean;
+}
+
+interface ApiAnswer<T> {
+  body: T;
+  deprecation?: Deprecation;
+}
+
+const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The Prolific HTTP API, one method per endpoint this project uses. It knows paths, bodies and status codes,
+ * and nothing about MCP. The token is only ever attached to requests for the configured API origin.
+ */
+export class ProlificClient {
+  private readonly origin: string;
+  private readonly token: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+
+  constructor(options: ProlificClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retries = options.retries ?? 4;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 10_000,
+        connect: { timeout: this.timeoutMs },
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  // Account
+
+  getMe(signal?: AbortSignal): Promise<User> {
+    return this.json('GET', '/api/v1/users/me/', { signal });
+  }
+
+  listWorkspaces(signal?: AbortSignal): Promise<ListResult<Workspace>> {
+    return this.json('GET', '/api/v1/workspaces/', { signal });
+  }
+
+  listProjects(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Project>> {
+    return this.json('GET', `/api/v1/workspaces/${seg(workspaceId)}/projects/`, { signal });
+  }
+
+  getRewardRecommendations(workspaceId: string, currency: string, signal?: AbortSignal): Promise<RewardRecommendation[]> {
+    return this.json('GET', '/api/v1/reward-recommendations/', {
+      query: { workspace_id: workspaceId, currency },
+      signal,
+    });
+  }
+
+  // Datasets
+
+  createDataset(body: { name: string; workspace_id: string }, signal?: AbortSignal): Promise<Dataset> {
+    return this.json('POST', '/api/v1/data-collection/datasets', { body, signal });
+  }
+
+  getDataset(datasetId: string, signal?: AbortSignal): Promise<Dataset> {
+    return this.json('GET', `/api/v1/data-collection/datasets/${seg(datasetId)}`, { signal });
+  }
+
+  getUploadUrl(datasetId: string, filename: string, signal?: AbortSignal): Promise<UploadUrl> {
+    return this.json('GET', `/api/v1/data-collection/datasets/${seg(datasetId)}/upload-url/${seg(filename)}`, {
+      signal,
+    });
+  }
+
+  /**
+   * Sends a file to a presigned storage URL. The URL carries its own signature, so the Prolific token must
+   * never go with it. Object storage refuses chunked uploads, hence the exact length.
+   */
+  async putUpload(
+    uploadUrl: string,
+    upload: { body: () => Readable | Buffer; length: number; contentType: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.withRetries(signal, async () => {
+      const answer = await this.send(uploadUrl, 'PUT', {
+        headers: { 'content-type': upload.contentType, 'content-length': String(upload.length) },
+        body: upload.body(),
+        signal,
+      });
+      const text = await answer.body.text();
+      if (answer.statusCode >= 300) {
+        throw new ProlificApiError(answer.statusCode, 'PUT', 'the presigned upload URL', describeErrorBody(text, 'upload refused'));
+      }
+    });
+  }
+
+  // Batches
+
+  createBatch(
+    body: { name: string; workspace_id: string; task_details: TaskDetails; dataset_id?: string },
+    signal?: AbortSignal,
+  ): Promise<Batch> {
+    return this.json('POST', '/api/v1/data-collection/batches', { body, signal });
+  }
+
+  getBatch(batchId: string, signal?: AbortSignal): Promise<Batch> {
+    return this.json('GET', `/api/v1/data-collection/batches/${seg(batchId)}`, { signal });
+  }
+
+  listBatches(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Batch>> {
+    return this.json('GET', '/api/v1/data-collection/batches', { query: { workspace_id: workspaceId }, signal });
+  }
+
+  updateBatch(
+    batchId: string,
+    body: { name?: string; task_details?: TaskDetails; dataset_id?: string },
+    signal?: AbortSignal,
+  ): Promise<Batch> {
+    return this.json('PATCH', `/api/v1/data-collection/batches/${seg(batchId)}`, { body, signal });
+  }
+
+  duplicateBatch(batchId: string, body: { name?: string; upload_new_dataset?: boolean }, signal?: AbortSignal): Promise<Batch> {
+    return this.json('POST', `/api/v1/data-collection/batches/${seg(batchId)}/duplicate`, { body, signal });
+  }
+
+  async setupBatch(batchId: string, body: { dataset_id?: string; tasks_per_group?: number }, signal?: AbortSignal): Promise<void> {
+    await this.call('POST', `/api/v1/data-collection/batches/${seg(batchId)}/setup`, { body, signal, allowEmpty: true });
+  }
+
+  async getInstructions(batchId: string, signal?: AbortSignal): Promise<ApiAnswer<ListResult<Instruction>>> {
+    return this.call('GET', `/api/v1/data-collection/batches/${seg(batchId)}/instructions`, { signal });
+  }
+
+  /** POST adds to the batch's instructions; PUT replaces the whole set. */
+  async writeInstructions(
+    batchId: string,
+    method: 'POST' | 'PUT',
+    instructions: ApiObject[],
+    signal?: AbortSignal,
+  ): Promise<ApiAnswer<Instruction[]>> {
+    return this.call(method, `/api/v1/data-collection/batches/${seg(batchId)}/instructions`, {
+      body: { instructions },
+      signal,
+    });
+  }
+
+  getResponses(batchId: string, signal?: AbortSignal): Promise<ListResult<BatchResponse>> {
+    return this.json('GET', `/api/v1/data-collection/batches/${seg(batchId)}/responses`, { signal });
+  }
+
+  getReport(batchId: string, signal?: AbortSignal): Promise<Report> {
+    return this.json('GET', `/api/v1/data-collection/batches/${seg(batchId)}/report/`, { signal });
+  }
+
+  /** Downloads a presigned report link, without the token. */
+  async downloadReport(url: string, signal?: AbortSignal): Promise<string> {
+    return this.withRetries(signal, async () => {
+      const answer = await this.send(url, 'GET', { headers: {}, signal });
+      const text = await answer.body.text();
+      if (answer.statusCode >= 300) {
+        throw new ProlificApiError(answer.statusCode, 'GET', 'the presigned report URL', describeErrorBody(text, 'download refused'));
+      }
+      return text;
+    });
+  }
+
+  // Studies
+
+  createStudy(body: ApiObject, signal?: AbortSignal): Promise<Study> {
+    return this.json('POST', '/api/v1/studies/', { body, signal });
+  }
+
+  getStudy(studyId: string, signal?: AbortSignal): Promise<Study> {
+    return this.json('GET', `/api/v1/studies/${seg(studyId)}/`, { signal });
+  }
+
+  transitionStudy(studyId: string, action: StudyAction, signal?: AbortSignal): Promise<Study> {
+    return this.json('POST', `/api/v1/studies/${seg(studyId)}/transition/`, { body: { action }, signal });
+  }
+
+  /** Total cost in minor units, fees and VAT included. Pure arithmetic on the server, so safe to repeat. */
+  async quoteCost(body: { reward: number; total_available_places: number }, signal?: AbortSignal): Promise<number> {
+    const answer = await this.json<{ total_cost?: unknown }>('POST', '/api/v1/study-cost-calculator/', { body, signal });
+    if (typeof answer.total_cost !== 'number') {
+      throw new ProlificNetworkError('The cost calculator answered without a numeric total_cost.');
+    }
+    return answer.total_cost;
+  }
+
+  listSubmissions(studyId: string, signal?: AbortSignal): Promise<ListResult<Submission>> {
+    return this.json('GET', `/api/v1/studies/${seg(studyId)}/submissions/`, { signal });
+  }
+
+  // Plumbing
+
+  private async json<T>(method: Method, path: string, options: CallOptions): Promise<T> {
+    return (await this.call<T>(method, path, options)).body;
+  }
+
+  private async call<T>(method: Method, path: string, options: CallOptions): Promise<ApiAnswer<T>> {
+    const url = new URL(path, this.origin);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const headers: Record<string, string> = { authorization: `Token ${this.token}`, accept: 'application/json' };
+    let payload: string | undefined;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const attempt = async (): Promise<ApiAnswer<T>> => {
+      const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal });
+      const text = await answer.body.text();
+      if (answer.statusCode >= 300) {
+        throw new ProlificApiError(answer.statusCode, method, path, describeErrorBody(parseJson(text), statusFallback(answer.statusCode)));
+      }
+      const deprecation = readDeprecation(answer.headers);
+      if (!text.trim()) {
+        if (options.allowEmpty) return { body: undefined as T, deprecation };
+        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.statusCode} with an empty body.`);
+      }
+      const body = parseJson(text);
+      if (body === undefined || typeof body !== 'object') {
+        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.statusCode} with a body that is not JSON.`);
+      }
+      return { body: body as T, deprecation };
+    };
+    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, attempt) : attempt();
+  }
+
+  private async send(
+    url: string,
+    method: Method,
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal },
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await undiciRequest(url, {
+        method,
+        headers: init.headers,
+        body: init.body,
+        signal: init.signal,
+        dispatcher: this.dispatcher,
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw init.signal.reason ?? error;
+      // undici's messages can quote the request; keep only the kind of failure.
+      const code = (error as { code?: string }).code;
+      const target = new URL(url).origin === this.origin ? 'the Prolific API' : 'the presigned storage URL';
+      throw new ProlificNetworkError(`Could not reach ${target} (${code ?? (error as Error).name}).`, { cause: error });
+    }
+  }
+
+  /** Retries transient failures (429, 502–504, connection errors) with exponential backoff and full jitter. */
+  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const transient =
+          error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
+        if (!transient || tries >= this.retries || signal?.aborted) throw error;
+        const ceiling = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** tries);
+        await sleep(Math.random() * ceiling, signal);
+      }
+    }
+  }
+}
+
+/** Reads never change anything, and the cost calculator is arithmetic; everything else may create or spend. */
+function isSafeToRepeat(method: Method, path: string): boolean {
+  return method === 'GET' || method === 'PATCH' || method === 'PUT' || path === '/api/v1/study-cost-calculator/';
+}
+
+/** Ids and filenames go into paths; encoding keeps `../` or `?` in them from reaching another endpoint. */
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.trimStart().startsWith('<') ? 'an HTML page instead of JSON' : text;
+  }
+}
+
+function statusFallback(status: number): string {
+  if (status === 401) return 'the token was not accepted';
+  if (status === 403) return 'this token may not do that';
+  if (status === 404) return 'not found';
+  if (status === 429) return 'too many requests';
+  return `HTTP ${status}`;
+}
+
+function readDeprecation(headers: Dispatcher.ResponseData['headers']): Deprecation | undefined {
+  const deprecation = headers['deprecation'];
+  if (deprecation === undefined) return undefined;
+  const sunset = headers['sunset'];
+  return { deprecation: String(deprecation), sunset: sunset === undefined ? undefined : String(sunset) };
+}

@@ -1,0 +1,122 @@
+/**
+ * Shapes of the Prolific API objects this project reads. Only the fields the server relies on are typed;
+ * everything else the API sends is kept and passed through untouched.
+ */
+
+export type ProcessingStatus = 'UNINITIALISED' | 'PROCESSING' | 'READY' | 'ERROR';
+
+export type StudyStatus =
+  | 'UNPUBLISHED'
+  | 'SCHEDULED'
+  | 'PUBLISHING'
+  | 'ACTIVE'
+  | 'AWAITING REVIEW'
+  | 'PAUSED'
+  | 'COMPLETED';
+
+export type StudyAction = 'PUBLISH' | 'PAUSE' | 'START' | 'STOP' | 'SCHEDULE_PUBLISH' | 'CANCEL_PUBLISH';
+
+export interface ApiObject {
+  [key: string]: unknown;
+}
+
+export interface Dataset extends ApiObject {
+  id: string;
+  name: string;
+  status: ProcessingStatus;
+  total_datapoint_count?: number;
+  workspace_id?: string;
+}
+
+export interface UploadUrl extends ApiObject {
+  upload_url: string;
+  expires_at: string;
+  http_method: string;
+  dataset_id: string;
+}
+
+export interface TaskDetails {
+  task_name: string;
+  task_introduction: string;
+  task_steps: string;
+}
+
+export interface Batch extends ApiObject {
+  id: string;
+  name: string;
+  status: ProcessingStatus;
+  workspace_id?: string;
+  datasets?: { id: string; total_datapoint_count?: number; filename?: string }[];
+  total_task_count?: number;
+  total_instruction_count?: number;
+  total_task_groups?: number;
+  task_details?: TaskDetails;
+}
+
+export interface Instruction extends ApiObject {
+  id: string;
+  type: string;
+  description: string;
+}
+
+export interface Study extends ApiObject {
+  id: string;
+  name: string;
+  status: StudyStatus;
+  reward: number;
+  total_available_places: number;
+  places_taken?: number;
+  data_collection_id?: string;
+}
+
+export interface Submission extends ApiObject {
+  id: string;
+  participant_id: string;
+  status: string;
+}
+
+export interface BatchResponse extends ApiObject {
+  id: string;
+  batch_id: string;
+  participant_id: string;
+  task_id: string;
+  response: { instruction_id: string; type: string; answer: unknown[] };
+}
+
+export interface Report extends ApiObject {
+  url: string;
+  expires_at: string;
+  http_method: string;
+}
+
+export interface Workspace extends ApiObject {
+  id: string;
+  title: string;
+}
+
+export interface Project extends ApiObject {
+  id: string;
+  title: string;
+}
+
+export interface User extends ApiObject {
+  id: string;
+  currency_code?: string;
+}
+
+export interface RewardRecommendation extends ApiObject {
+  currency?: string;
+  min_reward_per_hour?: number;
+  recommended_reward_per_hour?: number;
+}
+
+/** Advisory headers the API attaches (the instructions endpoint is being sunset). */
+export interface Deprecation {
+  deprecation: string;
+  sunset?: string;
+}
+
+export interface ListResult<T> {
+  results: T[];
+  meta?: { count?: number };
+}
