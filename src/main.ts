@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ConfigError, readConfig, type Config } from './config.js';
+import { createServer } from './server.js';
+import { log, registerSecret } from './log.js';
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'sandbox') {
+    const { runSandboxCli } = await import('./sandbox/cli.js');
+    return runSandboxCli(argv.slice(1));
+  }
+  let config: Config;
+  try {
+    config = readConfig(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`prolific-task-builder-mcp: ${error.message}\n`);
+    process.exit(2);
+  }
+  registerSecret(config.token);
+  const cleanups: (() => Promise<void>)[] = [];
+  if (config.sandbox) {
+    // Loaded only in sandbox mode, so a normal start pays nothing for it.
+    const { startSandbox } = await import('./sandbox/index.js');
+    const sandbox = await startSandbox();
+    registerSecret(sandbox.token);
+    cleanups.push(() => sandbox.close());
+    config = { ...config, baseUrl: sandbox.baseUrl, token: sandbox.token };
+    log(`sandbox mode: simulated Prolific API at ${sandbox.baseUrl}; no real participants, no money`);
+  } else if (!config.token) {
+    log('PROLIFIC_TOKEN is not set: tools are listed, and each call explains how to set it (or start with --sandbox).');
+  }
+  if (config.readOnly) log('read-only: only tools that change nothing are offered');
+
+  const server = createServer({ config });
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await server.close().catch(() => undefined);
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    process.exit(0);
+  };
+  process.stdin.on('end', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  await server.connect(transport);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  log(`fatal: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ProlificClient } from './prolific/client.js';
+import type { Config } from './config.js';
+import { ToolError, type ToolContext, type ToolDefinition } from './tool.js';
+import { describeFailure, describeInvalidArguments } from './tool-errors.js';
+import { allTools } from '../tools/index.js';
+import { registerBatchResource } from '../resources/batch.js';
+import { registerReportResource } from '../resources/report.js';
+
+export const SERVER_NAME = 'prolific-task-builder';
+export const SERVER_VERSION = '0.1.0';
+
+const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants, no money.';
+
+export interface ServerOptions {
+  config: Config;
+  /** Injected by tests and the sandbox mode; built from the config otherwise. */
+  client?: ProlificClient;
+}
+
+/** What tools and resources share: the API client, the settings, and the default workspace. */
+export interface ServerDeps {
+  readonly config: Config;
+  getClient(): ProlificClient;
+  resolveWorkspace(explicit: string | undefined, signal?: AbortSignal): Promise<string>;
+}
+
+/** Builds the MCP server; transports are attached by the caller. */
+export function createServer(options: ServerOptions): McpServer {
+  const { config } = options;
+  const deps = createDeps(config, options.client);
+  const mcp = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' },
+    {
+      instructions:
+        'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.' +
+        (config.sandbox ? ` ${SANDBOX_NOTE}` : ''),
+    },
+  );
+  // --read-only keeps write tools out of the catalogue entirely, so nothing can call them.
+  const tools = allTools.filter((tool) => !config.readOnly || tool.annotations.readOnlyHint);
+  registerTools(mcp, tools, deps);
+  registerBatchResource(mcp, deps);
+  registerReportResource(mcp, deps);
+  return mcp;
+}
+
+function createDeps(config: Config, injected: ProlificClient | undefined): ServerDeps {
+  let client = injected;
+  let defaultWorkspace: Promise<string> | undefined;
+  const getClient = (): ProlificClient => {
+    if (client) return client;
+    if (!config.token) {
+      throw new ToolError(
+        'No Prolific API token is configured. Set PROLIFIC_TOKEN in this server\'s environment (Prolific → Settings → API tokens) and restart it, or start it with --sandbox (or PROLIFIC_SANDBOX=1) to rehearse against the built-in imitation of the API.',
+      );
+    }
+    client = new ProlificClient({ baseUrl: config.baseUrl, token: config.token, timeoutMs: config.timeoutMs });
+    return client;
+  };
+  const resolveWorkspace = async (explicit: string | undefined, signal?: AbortSignal): Promise<string> => {
+    if (explicit) return explicit;
+    if (config.workspaceId) return config.workspaceId;
+    defaultWorkspace ??= findOnlyWorkspace(getClient(), signal);
+    // A failed look-up is not cached, so the next call tries again.
+    return defaultWorkspace.catch((error: unknown) => {
+      defaultWorkspace = undefined;
+      throw error;
+    });
+  };
+  return { config, getClient, resolveWorkspace };
+}
+
+async function findOnlyWorkspace(client: ProlificClient, signal?: AbortSignal): Promise<string> {
+  const { results } = await client.listWorkspaces(signal);
+  if (results.length === 1 && results[0]) return results[0].id;
+  if (results.length === 0) throw new ToolError('This Prolific account has no workspace. Create one in the Prolific app first.');
+  const listing = results.map((w) => `${w.id} (${w.title})`).join(', ');
+  throw new ToolError(
+    `This account has ${results.length} workspaces: ${listing}. Pass workspace_id, or set PROLIFIC_WORKSPACE_ID to choose a default.`,
+  );
+}
+
+interface PreparedTool {
+  definition: ToolDefinition;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  listing: Tool;
+}
+
+function prepare(definition: ToolDefinition): PreparedTool {
+  // Unknown arguments are refused rather than silently dropped: a misspelt field should not vanish.
+  const input = z.strictObject(definition.input);
+  const output = z.looseObject(definition.output);
+  return {
+    definition,
+    input,
+    output,
+    listing: {
+      name: definition.name,
+      title: definition.title,
+      description: definition.description,
+      inputSchema: jsonSchema(input, 'input') as Tool['inputSchema'],
+      outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'],
+      annotations: definition.annotations,
+    },
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
+}
+
+/** zod spells out ±2^53 bounds on every integer; they say nothing and cost tokens in every conversation. */
+function withoutSafeIntegerBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = withoutSafeIntegerBounds(value);
+  }
+  return out;
+}
+
+/**
+ * Tools are served by our own handlers rather than McpServer.registerTool, so that argument errors come back
+ * as `isError` results naming each field (not protocol errors), and the published JSON Schema is exactly the
+ * zod schema the arguments are checked against.
+ */
+function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: ServerDeps): void {
+  const prepared = new Map(definitions.map((definition) => [definition.name, prepare(definition)]));
+  const listing = [...prepared.values()].map((tool) => tool.listing);
+  mcp.server.registerCapabilities({ tools: { listChanged: false } });
+  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const name = request.params.name;
+    const tool = prepared.get(name);
+    if (!tool) {
+      const known = [...prepared.keys()].join(', ');
+      const hint = deps.config.readOnly ? ' The server runs read-only, so tools that change or spend are not offered.' : '';
+      return failure(`Unknown tool "${name}". Available tools: ${known}.${hint}`);
+    }
+    const parsed = tool.input.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) return failure(describeInvalidArguments(parsed.error, name));
+
+    const progressToken = request.params._meta?.progressToken;
+    const elicitationSupported = Boolean(mcp.server.getClientCapabilities()?.elicitation?.form);
+    const context: ToolContext = {
+      get client() {
+        return deps.getClient();
+      },
+      config: deps.config,
+      signal: extra.signal,
+      resolveWorkspace: (explicit) => deps.resolveWorkspace(explicit, extra.signal),
+      progress: async (progress, total, message) => {
+        if (progressToken === undefined || extra.signal.aborted) return;
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+        });
+      },
+      elicit: elicitationSupported
+        ? (params) => mcp.server.elicitInput({ mode: 'form', ...params }, { signal: extra.signal })
+        : undefined,
+    };
+    try {
+      const result = await tool.definition.run(parsed.data, context);
+      const checked = tool.output.safeParse(result);
+      if (!checked.success) {
+        return failure(
+          `${name}: Prolific answered in an unexpected shape (${checked.error.issues
+            .slice(0, 3)
+            .map((issue) => `${issue.path.join('.') || 'result'}: ${issue.message}`)
+            .join('; ')}). Nothing was lost; call a get_ tool to see the current state.`,
+        );
+      }
+      const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(checked.data) }];
+      if (deps.config.sandbox) content.push({ type: 'text', text: SANDBOX_NOTE });
+      return { content, structuredContent: checked.data as Record<string, unknown> };
+    } catch (error) {
+      return failure(describeFailure(error, name, extra.signal));
+    }
+  });
+}
+
+function failure(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

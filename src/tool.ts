@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ProlificClient } from './prolific/client.js';
+import type { Config } from './config.js';
+
+/** All four hints are required, so no tool can leave a host guessing whether it spends or deletes. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolContext {
+  /** The Prolific API. Reading it throws a ToolError that explains the setup when no token is configured. */
+  readonly client: ProlificClient;
+  readonly config: Config;
+  /** Aborted when the client cancels the request. */
+  readonly signal: AbortSignal;
+  /** Sends notifications/progress when the caller asked for progress; a no-op otherwise. */
+  progress(progress: number, total: number | undefined, message: string): Promise<void>;
+  /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
+  resolveWorkspace(explicit: string | undefined): Promise<string>;
+  /** Asks the person through the client's form elicitation; undefined when the client cannot. */
+  readonly elicit: ((params: Omit<ElicitRequestFormParams, 'mode'>) => Promise<ElicitResult>) | undefined;
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  run(args: z.output<z.ZodObject<I>>, context: ToolContext): Promise<z.input<z.ZodObject<O>>>;
+}
+
+/** Identity at run time; its job is to make each tool file type-check its schemas against its handler. */
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return definition;
+}
+
+/** A problem the caller can fix. The message says what was wrong and what to do next. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}
