@@ -1,0 +1,57 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerDeps } from '../src/server.js';
+import { describeFailure } from '../src/tool-errors.js';
+
+/** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
+export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
+  const template = new ResourceTemplate('prolific://batches/{batch_id}', {
+    list: async (extra) => {
+      const client = deps.getClient();
+      const workspace = await deps.resolveWorkspace(undefined, extra.signal);
+      const { results } = await client.listBatches(workspace, extra.signal);
+      return {
+        resources: results.map((batch) => ({
+          uri: `prolific://batches/${batch.id}`,
+          name: batch.name,
+          description: `AI Task Builder batch, status ${batch.status}`,
+          mimeType: 'application/json',
+        })),
+      };
+    },
+    complete: {
+      batch_id: async (value) => {
+        try {
+          const workspace = await deps.resolveWorkspace(undefined);
+          const { results } = await deps.getClient().listBatches(workspace);
+          return results.map((batch) => batch.id).filter((id) => id.startsWith(value)).slice(0, 100);
+        } catch {
+          return [];
+        }
+      },
+    },
+  });
+  mcp.registerResource(
+    'batch',
+    template,
+    {
+      title: 'AI Task Builder batch',
+      description: 'A batch with its status, datasets and instructions.',
+      mimeType: 'application/json',
+    },
+    async (uri, variables, extra) => {
+      const batchId = String(variables.batch_id);
+      try {
+        const client = deps.getClient();
+        const [batch, instructions] = await Promise.all([
+          client.getBatch(batchId, extra.signal),
+          client.getInstructions(batchId, extra.signal),
+        ]);
+        const body = { ...batch, instructions: instructions.body.results };
+        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
+      } catch (error) {
+        throw new McpError(ErrorCode.InvalidParams, describeFailure(error, `read ${uri.href}`, extra.signal));
+      }
+    },
+  );
+}

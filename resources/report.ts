@@ -1,0 +1,31 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerDeps } from '../src/server.js';
+import { describeFailure } from '../src/tool-errors.js';
+
+/**
+ * `prolific://batches/{batch_id}/report`: the batch's CSV report, the original datapoints with response
+ * columns appended. The API hands out a presigned link; the download goes there without the token.
+ */
+export function registerReportResource(mcp: McpServer, deps: ServerDeps): void {
+  mcp.registerResource(
+    'batch-report',
+    new ResourceTemplate('prolific://batches/{batch_id}/report', { list: undefined }),
+    {
+      title: 'AI Task Builder batch report',
+      description: 'CSV of the dataset with the annotators\' responses appended.',
+      mimeType: 'text/csv',
+    },
+    async (uri, variables, extra) => {
+      const batchId = String(variables.batch_id);
+      try {
+        const client = deps.getClient();
+        const report = await client.getReport(batchId, extra.signal);
+        const csv = await client.downloadReport(report.url, extra.signal);
+        return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: csv }] };
+      } catch (error) {
+        throw new McpError(ErrorCode.InvalidParams, describeFailure(error, `read ${uri.href}`, extra.signal));
+      }
+    },
+  );
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineTool } from '../src/tool.js';
+import { batchOut, prolificId, taskDetails } from '../src/shapes.js';
+
+export default defineTool({
+  name: 'create_batch',
+  title: 'Create batch',
+  description:
+    'Create an AI Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions, then setup_batch.',
+  input: {
+    name: z.string().trim().min(1).max(255),
+    task_details: taskDetails,
+    dataset_id: prolificId('dataset').optional(),
+    workspace_id: prolificId('workspace').optional(),
+  },
+  output: batchOut.shape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run(args, { client, resolveWorkspace, signal }) {
+    const workspace_id = await resolveWorkspace(args.workspace_id);
+    return client.createBatch(
+      { name: args.name, workspace_id, task_details: args.task_details, ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}) },
+      signal,
+    );
+  },
+});

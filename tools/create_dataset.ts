@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineTool } from '../src/tool.js';
+import { datasetOut, prolificId } from '../src/shapes.js';
+
+export default defineTool({
+  name: 'create_dataset',
+  title: 'Create dataset',
+  description: 'Create an empty AI Task Builder dataset to hold datapoints. Next: upload_file.',
+  input: {
+    name: z.string().trim().min(1).max(255),
+    workspace_id: prolificId('workspace').optional().describe('Default: PROLIFIC_WORKSPACE_ID or the only workspace'),
+  },
+  output: datasetOut.shape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run(args, { client, resolveWorkspace, signal }) {
+    const workspace_id = await resolveWorkspace(args.workspace_id);
+    return client.createDataset({ name: args.name, workspace_id }, signal);
+  },
+});

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineTool } from '../src/tool.js';
+import { batchOut, prolificId } from '../src/shapes.js';
+
+export default defineTool({
+  name: 'duplicate_batch',
+  title: 'Duplicate batch',
+  description:
+    'Copy a batch with its instructions, e.g. to change instructions after setup. The copy shares the dataset (not copied) unless upload_new_dataset is true.',
+  input: {
+    batch_id: prolificId('batch'),
+    name: z.string().trim().min(1).max(255).optional().describe('Default: "<name> (Copy)"'),
+    upload_new_dataset: z.boolean().optional(),
+  },
+  output: batchOut.shape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run({ batch_id, ...body }, { client, signal }) {
+    return client.duplicateBatch(batch_id, body, signal);
+  },
+});

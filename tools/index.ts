@@ -1,0 +1,37 @@
+import type { ToolDefinition } from '../src/tool.js';
+import createDataset from './create_dataset.js';
+import uploadFile from './upload_file.js';
+import getDataset from './get_dataset.js';
+import createBatch from './create_batch.js';
+import getBatch from './get_batch.js';
+import listBatches from './list_batches.js';
+import updateBatch from './update_batch.js';
+import duplicateBatch from './duplicate_batch.js';
+import setInstructions from './set_instructions.js';
+import setupBatch from './setup_batch.js';
+import createStudy from './create_study.js';
+import getStudy from './get_study.js';
+import publishStudy from './publish_study.js';
+import transitionStudy from './transition_study.js';
+import getResponses from './get_responses.js';
+import listWorkspaces from './list_workspaces.js';
+
+/** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
+export const allTools = [
+  listWorkspaces,
+  createDataset,
+  uploadFile,
+  getDataset,
+  createBatch,
+  setInstructions,
+  setupBatch,
+  getBatch,
+  listBatches,
+  updateBatch,
+  duplicateBatch,
+  createStudy,
+  publishStudy,
+  getStudy,
+  transitionStudy,
+  getResponses,
+] as unknown as ToolDefinition[];
