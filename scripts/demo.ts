@@ -1,0 +1,179 @@
+/**
+ * `npm run demo`: a whole annotation run, as an agent would drive it, through a real MCP client talking to the
+ * built server over stdio in sandbox mode. Nothing leaves this machine and no money moves.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const server = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.url));
+
+const client = new Client({ name: 'prolific-demo', version: '1.0.0' });
+
+function step(title: string): void {
+  console.log(`\n▶ ${title}`);
+}
+
+async function call(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+  const result = (await client.callTool({ name, arguments: args }, undefined, {
+    onprogress: (p) => console.log(`    … ${p.message ?? p.progress}`),
+    timeout: 120_000,
+  })) as CallToolResult;
+  if (result.isError) {
+    const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
+    throw new Error(`${name} failed: ${text}`);
+  }
+  return result.structuredContent as Record<string, any>;
+}
+
+async function main(): Promise<void> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [server, '--sandbox'],
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stderr: 'ignore',
+  });
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  console.log(`Connected to the Prolific AI Task Builder MCP server (sandbox) over stdio: ${tools.length} tools.`);
+
+  step('list_workspaces');
+  const { workspaces } = await call('list_workspaces', {});
+  console.log(`  workspace ${workspaces[0].title} (${workspaces[0].id}), project ${workspaces[0].projects[0]?.title}`);
+
+  step('create_dataset');
+  const dataset = await call('create_dataset', { name: 'Product reviews' });
+  console.log(`  dataset ${dataset.id}: ${dataset.status}`);
+
+  step('upload_file (scripts/demo-reviews.csv)');
+  const upload = await call('upload_file', { dataset_id: dataset.id, file_path: csv });
+  console.log(`  ${upload.filename}: ${upload.bytes} bytes → ${upload.total_datapoint_count} datapoints, ${upload.status}`);
+
+  step('create_batch');
+  const batch = await call('create_batch', {
+    name: 'Review sentiment',
+    dataset_id: dataset.id,
+    task_details: {
+      task_name: 'Rate the sentiment of product reviews',
+      task_introduction: '<p>You will read short customer reviews of household products.</p>',
+      task_steps: '<ol><li>Read the review.</li><li>Choose its sentiment.</li><li>Say which aspect it is about.</li></ol>',
+    },
+  });
+  console.log(`  batch ${batch.id}: ${batch.status}`);
+
+  step('set_instructions');
+  const set = await call('set_instructions', {
+    batch_id: batch.id,
+    instructions: [
+      {
+        type: 'multiple_choice',
+        description: 'What is the overall sentiment of this review?',
+        options: [
+          { label: 'Positive', value: 'positive' },
+          { label: 'Neutral', value: 'neutral' },
+          { label: 'Negative', value: 'negative' },
+        ],
+        answer_limit: 1,
+      },
+      {
+        type: 'multiple_choice',
+        description: 'Which aspects does it mention?',
+        options: [
+          { label: 'Quality', value: 'quality' },
+          { label: 'Price', value: 'price' },
+          { label: 'Delivery', value: 'delivery' },
+          { label: 'Safety', value: 'safety' },
+        ],
+        answer_limit: -1,
+      },
+      { type: 'free_text', description: 'In a few words, why?', validation: { type: 'string', min: 3, max: 200 } },
+    ],
+  });
+  console.log(`  ${set.instructions.length} instructions set`);
+  if (set.deprecation) console.log(`  note: ${set.deprecation}`);
+
+  step('setup_batch (2 reviews per participant)');
+  const ready = await call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 });
+  console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
+
+  step('create_study (3 annotators per review)');
+  const study = await call('create_study', {
+    batch_id: batch.id,
+    name: 'Rate the sentiment of product reviews',
+    description: '<p>Read two short product reviews and tell us how the customer felt.</p>',
+    reward: 100,
+    estimated_completion_time: 4,
+    annotators_per_task: 3,
+  });
+  console.log(`  study ${study.id}: ${study.status}, ${study.total_available_places} places × ${study.reward}p`);
+  console.log(`  quoted total: ${study.total_cost} ${study.currency} minor units (fees and VAT included)`);
+
+  step('publish_study, first without confirmation');
+  const quote = await call('publish_study', { study_id: study.id });
+  console.log(`  published: ${quote.published} — ${quote.message}`);
+
+  step(`publish_study with confirm_total_cost=${quote.total_cost} (the person agreed)`);
+  const published = await call('publish_study', { study_id: study.id, confirm_total_cost: quote.total_cost });
+  console.log(`  published: ${published.published}, study ${published.study.status}`);
+
+  step('get_study until every place is submitted');
+  let progress = await call('get_study', { study_id: study.id });
+  while (progress.status === 'ACTIVE') {
+    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    progress = await call('get_study', { study_id: study.id });
+  }
+  console.log(`  study ${progress.status}: ${JSON.stringify(progress.submissions_by_status)}`);
+
+  step('get_responses (all pages)');
+  const responses: Record<string, any>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call('get_responses', { batch_id: batch.id, limit: 500, ...(cursor ? { cursor } : {}) });
+    responses.push(...page.results);
+    cursor = page.next_cursor;
+  } while (cursor);
+  console.log(`  ${responses.length} response records`);
+
+  step('read resource prolific://batches/{id}/report');
+  const report = await client.readResource({ uri: `prolific://batches/${batch.id}/report` });
+  const lines = (report.contents[0] as { text: string }).text.trim().split('\n');
+  console.log(`  CSV report: ${lines.length - 1} rows; columns: ${lines[0]}`);
+
+  printSummary(set.instructions, responses);
+  await client.close();
+}
+
+/** Per review: how the annotators voted on the sentiment question, and the majority. */
+function printSummary(instructions: { id: string; description: string; type: string }[], responses: Record<string, any>[]): void {
+  const sentiment = instructions[0];
+  if (!sentiment) return;
+  const votes = new Map<string, Map<string, number>>();
+  for (const record of responses) {
+    if (record.response.instruction_id !== sentiment.id) continue;
+    const counts = votes.get(record.task_id) ?? new Map<string, number>();
+    for (const answer of record.response.answer) counts.set(answer.value, (counts.get(answer.value) ?? 0) + 1);
+    votes.set(record.task_id, counts);
+  }
+  console.log(`\n■ Summary: "${sentiment.description}"`);
+  let index = 1;
+  for (const [task, counts] of votes) {
+    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    const total = ranked.reduce((sum, [, n]) => sum + n, 0);
+    const tie = ranked.length > 1 && ranked[0]![1] === ranked[1]![1];
+    const majority = tie ? 'tie' : `${ranked[0]![0]} (${ranked[0]![1]}/${total})`;
+    const breakdown = ranked.map(([value, n]) => `${value}: ${n}`).join(', ');
+    console.log(`  task ${index++} ${task.slice(0, 8)}…  majority ${majority.padEnd(16)} [${breakdown}]`);
+  }
+  console.log('\nDone: a whole annotation run, rehearsed against the sandbox. Nothing was spent.');
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  await client.close().catch(() => undefined);
+  process.exit(1);
+});
