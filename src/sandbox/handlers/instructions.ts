@@ -1,0 +1,95 @@
+/**
+ * A batch's instructions (the questions asked about every datapoint). POST appends, PUT replaces the whole
+ * set, and both are refused once the batch has been set up. The endpoint is being sunset, and says so in
+ * its headers.
+ */
+import { badRequest } from '../errors.js';
+import { validateInstruction } from '../instruction-rules.js';
+import type { BatchRecord, InstructionFields, InstructionRecord } from '../model.js';
+import type { SandboxState } from '../state.js';
+import { Fields } from '../validate.js';
+import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
+
+const PATH = '/api/v1/data-collection/batches/:batchId/instructions';
+
+const DEPRECATION_HEADERS = { Deprecation: 'true', Sunset: 'Tue, 01 Sep 2026 23:59:59 GMT' };
+
+export function instructionRoutes(state: SandboxState): Route[] {
+  return [
+    apiRoute(
+      state,
+      'GET',
+      PATH,
+      ({ params }) => list(state.findBatch(params.batchId ?? '').instructions.map(instructionView)),
+      DEPRECATION_HEADERS,
+    ),
+    apiRoute(
+      state,
+      'POST',
+      PATH,
+      async ({ request, params }) => {
+        const batch = editableBatch(state, params.batchId ?? '');
+        const items = parseItems(await readJson(request), 1);
+        const created = items.map((item) => newInstruction(state, batch, item.fields));
+        batch.instructions.push(...created);
+        return json(created.map(instructionView), 201);
+      },
+      DEPRECATION_HEADERS,
+    ),
+    apiRoute(
+      state,
+      'PUT',
+      PATH,
+      async ({ request, params }) => {
+        const batch = editableBatch(state, params.batchId ?? '');
+        const items = parseItems(await readJson(request), 0);
+        const kept = new Set<string>();
+        batch.instructions = items.map((item) => {
+          const existing = batch.instructions.find((instruction) => instruction.id === item.id && !kept.has(instruction.id));
+          if (!existing) return newInstruction(state, batch, item.fields);
+          kept.add(existing.id);
+          existing.fields = item.fields;
+          return existing;
+        });
+        return json(batch.instructions.map(instructionView));
+      },
+      DEPRECATION_HEADERS,
+    ),
+  ];
+}
+
+function instructionView(instruction: InstructionRecord): Record<string, unknown> {
+  return {
+    id: instruction.id,
+    created_at: iso(instruction.createdAt),
+    created_by: instruction.createdBy,
+    parent_id: instruction.batchId,
+    parent_type: 'batch',
+    ...instruction.fields,
+  };
+}
+
+export function newInstruction(state: SandboxState, batch: BatchRecord, fields: InstructionFields): InstructionRecord {
+  return { id: state.newUuid(), createdAt: state.now(), createdBy: state.user.id, batchId: batch.id, fields };
+}
+
+function editableBatch(state: SandboxState, batchId: string): BatchRecord {
+  const batch = state.findBatch(batchId);
+  if (batch.setup) throw badRequest('Instructions can no longer be changed once the batch has been set up.');
+  return batch;
+}
+
+function parseItems(body: Record<string, unknown>, minLength: number): { id?: string; fields: InstructionFields }[] {
+  const fields = new Fields(body);
+  const raw = fields.array('instructions', { required: true, minLength }) ?? [];
+  const items: { id?: string; fields: InstructionFields }[] = [];
+  raw.forEach((value, index) => {
+    const item = fields.nested(`instructions[${index}]`, value);
+    const parsed = item && validateInstruction(item);
+    if (!item || !parsed) return;
+    const id = item.raw('id');
+    items.push(typeof id === 'string' ? { id, fields: parsed } : { fields: parsed });
+  });
+  fields.done();
+  return items;
+}

@@ -1,0 +1,67 @@
+/**
+ * The presigned-storage origin, standing in for S3: dataset files are PUT here and batch reports are
+ * downloaded from here, authorised by the URL's signature alone.
+ */
+import { HttpResponse, type HttpHandler } from 'msw';
+
+import { storageErrorResponse } from '../errors.js';
+import { startProcessing } from '../processing.js';
+import { reportCsv } from '../report.js';
+import type { SandboxState } from '../state.js';
+import { appendUpload, readUpload, uploadFormat } from '../upload.js';
+import { storageRoute } from './route.js';
+
+const UPLOADS = '/task-builder-datasets';
+const REPORTS = '/task-builder-reports';
+
+export function uploadObjectPath(datasetId: string, filename: string): string {
+  return `${UPLOADS}/${datasetId}/${encodeURIComponent(filename)}`;
+}
+
+export function reportObjectPath(batchId: string): string {
+  return `${REPORTS}/${batchId}/responses.csv`;
+}
+
+export function storageHandlers(state: SandboxState): HttpHandler[] {
+  return [
+    storageRoute(state, 'PUT', `${UPLOADS}/:datasetId/:filename`, async ({ request, params }) => {
+      const dataset = state.datasets.get(params.datasetId ?? '');
+      const filename = params.filename ?? '';
+      const format = uploadFormat(filename);
+      if (!dataset || !format) return storageErrorResponse(404, 'NoSuchBucket', 'The specified bucket does not exist');
+      // S3 refuses uploads of unknown length (chunked transfer encoding) on presigned PUTs.
+      if (!request.headers.has('content-length')) {
+        return storageErrorResponse(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+      }
+      let upload;
+      try {
+        upload = await readUpload(request.body, format, dataset);
+      } catch {
+        return storageErrorResponse(
+          400,
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header',
+        );
+      }
+      dataset.filename = filename;
+      if ('failure' in upload.parsed) {
+        startProcessing(dataset, state, 'ERROR', upload.parsed.failure);
+      } else {
+        appendUpload(dataset, upload.parsed);
+        startProcessing(dataset, state, 'READY');
+      }
+      return new HttpResponse(null, { status: 200, headers: { ETag: upload.etag } });
+    }),
+    storageRoute(state, 'GET', `${REPORTS}/:batchId/:file`, ({ params }) => {
+      const batch = state.batches.get(params.batchId ?? '');
+      if (!batch) return storageErrorResponse(404, 'NoSuchKey', 'The specified key does not exist.');
+      return new HttpResponse(reportCsv(state, batch), {
+        status: 200,
+        headers: {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="${params.file ?? 'report.csv'}"`,
+        },
+      });
+    }),
+  ];
+}

@@ -1,0 +1,123 @@
+/**
+ * The sandbox: a stateful imitation of Prolific's API (the parts AI Task Builder uses) and of the presigned
+ * object storage beside it, served on two loopback ports. Nothing leaves the machine and no money moves.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { getResponse, type HttpHandler } from 'msw';
+
+import { apiErrorResponse } from './errors.js';
+import { createSandboxHandlers } from './handlers/index.js';
+import { listenLoopback, type LoopbackServer } from './http.js';
+import { SandboxState } from './state.js';
+
+export { createSandboxHandlers } from './handlers/index.js';
+export { SandboxState, type SandboxSettings } from './state.js';
+
+export interface SandboxOptions {
+  /** API port; 0 or undefined picks a free one. */
+  port?: number;
+  /** The accepted API token; default a random `sandbox-` + 32 hex. */
+  token?: string;
+  /** How long datasets and batches stay PROCESSING; default 1500 ms. */
+  processingMs?: number;
+  /** Time between simulated participants taking places after PUBLISH; default 300 ms. */
+  participantIntervalMs?: number;
+  /** Time a participant takes from start to submit; default 600 ms. */
+  completionMs?: number;
+  /** Seed for ids and answers; default 42. */
+  seed?: number;
+  /** How many workspaces the account has; default 1. */
+  workspaces?: number;
+  /** Available balance of each workspace and of the personal account, minor units; default 100000 (£1000). */
+  balance?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  origin: 'api' | 'storage';
+  authorization: boolean;
+  /** 0 until the answer is ready (an upload still streaming). */
+  status: number;
+  /** The parsed body of a JSON request to the API (never upload bytes). */
+  body?: unknown;
+}
+
+export interface RunningSandbox {
+  /** e.g. http://127.0.0.1:PORT; API paths start with /api/v1/. */
+  baseUrl: string;
+  /** The separate presigned-storage origin. */
+  storageUrl: string;
+  token: string;
+  /** Every request seen, in arrival order. */
+  requests: RecordedRequest[];
+  state: SandboxState;
+  /** Closes both listeners. The sandbox runs no timers, so nothing else is left to stop. */
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const token = options.token ?? `sandbox-${randomBytes(16).toString('hex')}`;
+  const requests: RecordedRequest[] = [];
+  let handlers: HttpHandler[] = [];
+
+  async function dispatch(request: Request, origin: 'api' | 'storage'): Promise<Response> {
+    const record: RecordedRequest = {
+      method: request.method,
+      url: request.url,
+      origin,
+      authorization: request.headers.has('authorization'),
+      status: 0,
+    };
+    if (origin === 'api' && /json/i.test(request.headers.get('content-type') ?? '')) {
+      record.body = parseOrText(await request.clone().text());
+    }
+    requests.push(record);
+    const response =
+      (await getResponse(handlers, request)) ?? apiErrorResponse(404, `There is no endpoint at ${new URL(request.url).pathname}.`);
+    record.status = response.status;
+    return response;
+  }
+
+  const api = await listenLoopback({ port: options.port ?? 0, body: 'buffer', dispatch: (request) => dispatch(request, 'api') });
+  let storage: LoopbackServer;
+  try {
+    storage = await listenLoopback({ port: 0, body: 'stream', dispatch: (request) => dispatch(request, 'storage') });
+  } catch (error) {
+    await api.close();
+    throw error;
+  }
+  const state = new SandboxState({
+    apiOrigin: api.origin,
+    storageOrigin: storage.origin,
+    token,
+    processingMs: options.processingMs ?? 1500,
+    participantIntervalMs: options.participantIntervalMs ?? 300,
+    completionMs: options.completionMs ?? 600,
+    seed: options.seed ?? 42,
+    workspaces: Math.max(1, options.workspaces ?? 1),
+    balance: options.balance ?? 100000,
+    now: Date.now,
+  });
+  handlers = createSandboxHandlers(state);
+  return {
+    baseUrl: api.origin,
+    storageUrl: storage.origin,
+    token,
+    requests,
+    state,
+    close: async () => {
+      await Promise.all([api.close(), storage.close()]);
+    },
+  };
+}
+
+function parseOrText(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * What the sandbox stores. Records hold internal facts (timestamps in ms, row data, task plans); the API
+ * shapes are built from them by the view functions next to each handler.
+ */
+
+export type ProcessingStatus = 'UNINITIALISED' | 'PROCESSING' | 'READY' | 'ERROR';
+
+export type StudyStatus =
+  | 'UNPUBLISHED'
+  | 'SCHEDULED'
+  | 'PUBLISHING'
+  | 'ACTIVE'
+  | 'AWAITING REVIEW'
+  | 'PAUSED'
+  | 'COMPLETED';
+
+export type SubmissionStatus =
+  | 'RESERVED'
+  | 'ACTIVE'
+  | 'TIMED-OUT'
+  | 'AWAITING REVIEW'
+  | 'APPROVED'
+  | 'RETURNED'
+  | 'REJECTED'
+  | 'SCREENED OUT';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** Money lives in wallets: one per workspace and one personal wallet for studies without a project. */
+export interface WalletRecord {
+  id: string;
+  initialBalance: number;
+}
+
+export interface WorkspaceRecord {
+  id: string;
+  title: string;
+  description: string;
+  wallet: WalletRecord;
+}
+
+export interface ProjectRecord {
+  id: string;
+  title: string;
+  description: string;
+  workspaceId: string;
+}
+
+/** A processing step that has started and will end, evaluated lazily from the clock. */
+export interface PendingOutcome {
+  until: number;
+  outcome: 'READY' | 'ERROR';
+  reason?: string;
+}
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  workspaceId: string;
+  createdAt: number;
+  createdBy: string;
+  status: ProcessingStatus;
+  pending?: PendingOutcome;
+  /** Why the last processing failed, shown while the status is ERROR. */
+  failureReason?: string;
+  filename: string | null;
+  /** Column names in first-seen order; `META_` columns are kept but never shown to participants. */
+  columns: DatasetColumn[];
+  /** Row values aligned with `columns` (shorter rows mean empty trailing cells); see `rowCount`. */
+  rows: string[][];
+  /** Datapoints received, which can exceed `rows.length` when a huge upload outgrew the memory budget. */
+  rowCount: number;
+  /** META_TASK_GROUP_ID of every datapoint ('' when the row had none); absent when no file had that column. */
+  groupIds?: string[];
+  /** Characters held in `rows`, to keep a 1 GiB upload from exhausting memory. */
+  storedChars: number;
+  /** The datapoint count the API reports: it changes only when processing finishes. */
+  totalDatapointCount: number;
+}
+
+export interface DatasetColumn {
+  name: string;
+  hidden: boolean;
+}
+
+export interface TaskDetails {
+  task_name: string;
+  task_introduction: string;
+  task_steps: string;
+}
+
+/**
+ * How a set-up batch's tasks form task groups. Task i is datapoint i. Chunked plans shuffle tasks with an
+ * affine permutation (position p holds task (multiplier·p + offset) mod taskCount) so that a dataset with
+ * millions of rows needs no per-task memory.
+ */
+export type TaskPlan =
+  | { kind: 'chunked'; taskCount: number; tasksPerGroup: number; multiplier: number; offset: number }
+  | { kind: 'grouped'; taskCount: number; groups: number[][] };
+
+export interface BatchSetup {
+  datasetId: string;
+  plan: TaskPlan;
+}
+
+export interface BatchRecord {
+  id: string;
+  name: string;
+  workspaceId: string;
+  createdAt: number;
+  createdBy: string;
+  datasetId: string | null;
+  taskDetails: TaskDetails;
+  status: ProcessingStatus;
+  pending?: PendingOutcome;
+  /** Present from the moment setup was accepted: instructions and dataset are frozen from then on. */
+  setup?: BatchSetup;
+  instructions: InstructionRecord[];
+}
+
+export type InstructionType =
+  | 'multiple_choice'
+  | 'multiple_choice_with_free_text'
+  | 'free_text'
+  | 'free_text_with_unit'
+  | 'file_upload';
+
+export type OptionValue = string | number | boolean;
+
+export interface ChoiceOption {
+  label: string;
+  value: OptionValue;
+  heading?: string;
+  exclusive?: boolean;
+}
+
+export interface ValidationRule {
+  type: 'number' | 'string';
+  min?: number | null;
+  max?: number | null;
+}
+
+export interface UnitOption {
+  label: string;
+  value: OptionValue;
+  validation?: ValidationRule;
+}
+
+/** The fields a client sent for one instruction, already validated for its type. */
+export interface InstructionFields {
+  type: InstructionType;
+  description: string;
+  helper_text?: string | null;
+  placeholder_text_input?: string | null;
+  answer_limit?: number;
+  disable_dropdown?: boolean | null;
+  options?: ChoiceOption[];
+  validation?: ValidationRule | null;
+  unit_options?: UnitOption[];
+  default_unit?: string | null;
+  unit_position?: 'prefix' | 'suffix';
+  accepted_file_types?: string[];
+  max_file_size_mb?: number;
+  min_file_count?: number;
+  max_file_count?: number;
+}
+
+export interface InstructionRecord {
+  id: string;
+  createdAt: number;
+  createdBy: string;
+  batchId: string;
+  fields: InstructionFields;
+}
+
+export interface CompletionCode {
+  code: string | null;
+  code_type: string;
+  actions: Record<string, unknown>[];
+  actor: 'participant' | 'researcher' | null;
+}
+
+export interface StudyRecord {
+  id: string;
+  createdAt: number;
+  status: StudyStatus;
+  /** Everything the client set, already validated and defaulted (name, reward, completion_codes, …). */
+  fields: StudyFields;
+  publishedAt: number | null;
+  publishAt: number | null;
+  /** Active time accumulated before the current ACTIVE stretch, for pacing participants across pauses. */
+  activeMsBefore: number;
+  /** When the current ACTIVE stretch began; meaningful only while ACTIVE. */
+  activeSince: number;
+  /** How many simulated participants have taken a place so far. */
+  arrivals: number;
+}
+
+export interface StudyFields {
+  name: string;
+  internal_name: string | null;
+  description: string;
+  reward: number;
+  estimated_completion_time: number;
+  maximum_allowed_time: number;
+  total_available_places: number;
+  prolific_id_option: string;
+  device_compatibility: string[];
+  peripheral_requirements: string[];
+  filters: unknown[];
+  filter_set_id: string | null;
+  project: string | null;
+  data_collection_method: string;
+  data_collection_id: string;
+  annotators_per_task: number;
+  completion_codes: CompletionCode[];
+  submissions_config: Record<string, unknown>;
+  study_labels: string[];
+  content_warnings: string[];
+  metadata: unknown;
+}
+
+export interface SubmissionRecord {
+  id: string;
+  studyId: string;
+  participantId: string;
+  status: SubmissionStatus;
+  startedAt: number;
+  /** When the simulated participant finishes the task group (or finished). */
+  finishesAt: number;
+  completedAt: number | null;
+  studyCode: string | null;
+  /** Index of the task group this participant annotates. */
+  taskGroup: number;
+}
+
+export interface AnswerItem {
+  [key: string]: unknown;
+}
+
+export interface ResponseRecord {
+  id: string;
+  batchId: string;
+  participantId: string;
+  submissionId: string;
+  taskId: string;
+  datapoint: number;
+  createdAt: number;
+  instructionId: string;
+  type: InstructionType;
+  answer: AnswerItem[];
+}

@@ -1,0 +1,69 @@
+/**
+ * Presigned storage URLs in the style of S3 query-string authentication: the signature and expiry travel in
+ * the query, so the storage origin never needs (and refuses) a Prolific token.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import type { SandboxState } from './state.js';
+
+/** Upload and report links live 15 minutes, like Prolific's. */
+const PRESIGNED_TTL_SECONDS = 15 * 60;
+
+export interface Presigned {
+  url: string;
+  expiresAt: string;
+}
+
+export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string): Presigned {
+  const url = new URL(path, state.settings.storageOrigin);
+  const now = state.now();
+  const amzDate = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  url.searchParams.set('X-Amz-Algorithm', 'AWS4-HMAC-SHA256');
+  url.searchParams.set('X-Amz-Credential', `SANDBOXACCESSKEY/${amzDate.slice(0, 8)}/eu-west-2/s3/aws4_request`);
+  url.searchParams.set('X-Amz-Date', amzDate);
+  url.searchParams.set('X-Amz-Expires', String(PRESIGNED_TTL_SECONDS));
+  url.searchParams.set('X-Amz-SignedHeaders', 'host');
+  url.searchParams.set('X-Amz-Signature', signature(state, method, url.pathname, amzDate, String(PRESIGNED_TTL_SECONDS)));
+  const expiresAt = new Date(parseAmzDate(amzDate) + PRESIGNED_TTL_SECONDS * 1000).toISOString();
+  return { url: url.href, expiresAt };
+}
+
+export interface PresignProblem {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Why a request does not carry a valid, unexpired signature for this method and path (undefined when it does). */
+export function checkPresigned(state: SandboxState, method: string, url: URL): PresignProblem | undefined {
+  const query = url.searchParams;
+  const amzDate = query.get('X-Amz-Date') ?? '';
+  const expires = query.get('X-Amz-Expires') ?? '';
+  const given = query.get('X-Amz-Signature') ?? '';
+  if (!query.get('X-Amz-Algorithm') || !amzDate || !expires || !given) {
+    return { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+  }
+  const expected = signature(state, method, url.pathname, amzDate, expires);
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return {
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided.',
+    };
+  }
+  if (state.now() > parseAmzDate(amzDate) + Number(expires) * 1000) {
+    return { status: 403, code: 'AccessDenied', message: 'Request has expired' };
+  }
+  return undefined;
+}
+
+function signature(state: SandboxState, method: string, pathname: string, amzDate: string, expires: string): string {
+  return createHmac('sha256', state.signingKey).update(`${method}\n${pathname}\n${amzDate}\n${expires}`).digest('hex');
+}
+
+function parseAmzDate(amzDate: string): number {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!match) return Number.NaN;
+  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
+  return Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1, hour ?? 0, minute ?? 0, second ?? 0);
+}

@@ -1,0 +1,154 @@
+/**
+ * The sandbox's whole world: the account, its workspaces and everything created through the API. Time-driven
+ * changes (processing finishing, participants arriving and submitting) are not run by timers: `advance()`
+ * works them out from the clock whenever the state is read, so nothing needs cancelling and a run depends
+ * only on the seed, the requests and the elapsed time.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { notFound } from './errors.js';
+import type {
+  BatchRecord,
+  DatasetRecord,
+  ProjectRecord,
+  ResponseRecord,
+  StudyRecord,
+  SubmissionRecord,
+  UserRecord,
+  WalletRecord,
+  WorkspaceRecord,
+} from './model.js';
+import { advanceStudies } from './participants.js';
+import { advanceBatches, advanceDatasets } from './processing.js';
+import { Random } from './random.js';
+
+export interface SandboxSettings {
+  /** Origin of the API, e.g. http://127.0.0.1:PORT. */
+  apiOrigin: string;
+  /** Origin of the presigned object storage. */
+  storageOrigin: string;
+  token: string;
+  processingMs: number;
+  participantIntervalMs: number;
+  completionMs: number;
+  seed: number;
+  workspaces: number;
+  /** Starting balance of every wallet (each workspace and the personal one), minor units. */
+  balance: number;
+  now: () => number;
+}
+
+const WORKSPACE_TITLES = ['My workspace', 'Research team', 'Client projects', 'Pilot studies'];
+
+export class SandboxState {
+  readonly random: Random;
+  /** Signs presigned storage URLs; random per run so that old URLs never verify against a new sandbox. */
+  readonly signingKey = randomBytes(32);
+  readonly user: UserRecord;
+  readonly personalWallet: WalletRecord;
+  readonly workspaces = new Map<string, WorkspaceRecord>();
+  readonly projects = new Map<string, ProjectRecord>();
+  readonly datasets = new Map<string, DatasetRecord>();
+  readonly batches = new Map<string, BatchRecord>();
+  readonly studies = new Map<string, StudyRecord>();
+  /** All submissions of all studies, in arrival order. */
+  readonly submissions = new Map<string, SubmissionRecord>();
+  private readonly submissionsByStudy = new Map<string, SubmissionRecord[]>();
+  /** Response records per batch id, in the order participants submitted them. */
+  readonly responses = new Map<string, ResponseRecord[]>();
+  private sequence = 0;
+
+  constructor(readonly settings: SandboxSettings) {
+    this.random = new Random(settings.seed);
+    this.user = { id: this.newObjectId(), email: 'researcher@sandbox.invalid', name: 'Sandbox Researcher' };
+    this.personalWallet = { id: this.newObjectId(), initialBalance: settings.balance };
+    for (let i = 0; i < settings.workspaces; i += 1) {
+      const workspace: WorkspaceRecord = {
+        id: this.newObjectId(),
+        title: WORKSPACE_TITLES[i] ?? `Workspace ${i + 1}`,
+        description: 'A sandbox workspace: nothing here costs real money.',
+        wallet: { id: this.newObjectId(), initialBalance: settings.balance },
+      };
+      this.workspaces.set(workspace.id, workspace);
+      const project: ProjectRecord = {
+        id: this.newObjectId(),
+        title: 'Default project',
+        description: '',
+        workspaceId: workspace.id,
+      };
+      this.projects.set(project.id, project);
+    }
+  }
+
+  now(): number {
+    return this.settings.now();
+  }
+
+  /** Ids of objects created through the API: sequential timestamps keep them sorted by creation. */
+  newUuid(): string {
+    this.sequence += 1;
+    return this.random.uuid(this.sequence * 1000 + this.random.int(1000));
+  }
+
+  newObjectId(): string {
+    this.sequence += 1;
+    return this.random.objectId(this.sequence * 60 + this.random.int(60));
+  }
+
+  /** Brings every time-driven status up to the present. Handlers call it before reading or writing. */
+  advance(): void {
+    const now = this.now();
+    advanceDatasets(this, now);
+    advanceBatches(this, now);
+    advanceStudies(this, now);
+  }
+
+  findWorkspace(id: string): WorkspaceRecord {
+    return this.workspaces.get(id) ?? throwNotFound('Workspace', id);
+  }
+
+  findProject(id: string): ProjectRecord {
+    return this.projects.get(id) ?? throwNotFound('Project', id);
+  }
+
+  findDataset(id: string): DatasetRecord {
+    return this.datasets.get(id) ?? throwNotFound('Dataset', id);
+  }
+
+  findBatch(id: string): BatchRecord {
+    return this.batches.get(id) ?? throwNotFound('Batch', id);
+  }
+
+  findStudy(id: string): StudyRecord {
+    return this.studies.get(id) ?? throwNotFound('Study', id);
+  }
+
+  findSubmission(id: string): SubmissionRecord {
+    return this.submissions.get(id) ?? throwNotFound('Submission', id);
+  }
+
+  addSubmission(submission: SubmissionRecord): void {
+    this.submissions.set(submission.id, submission);
+    const list = this.submissionsByStudy.get(submission.studyId);
+    if (list) list.push(submission);
+    else this.submissionsByStudy.set(submission.studyId, [submission]);
+  }
+
+  /** A study's submissions in arrival order. */
+  submissionsOf(studyId: string): readonly SubmissionRecord[] {
+    return this.submissionsByStudy.get(studyId) ?? [];
+  }
+
+  responsesOf(batchId: string): ResponseRecord[] {
+    let list = this.responses.get(batchId);
+    if (!list) {
+      list = [];
+      this.responses.set(batchId, list);
+    }
+    return list;
+  }
+}
+
+function throwNotFound(what: string, id: string): never {
+  throw notFound(what, id);
+}
