@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parse } from 'csv-parse/sync';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const server = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -141,15 +142,20 @@ async function main(): Promise<void> {
 
   step('read resource prolific://batches/{id}/report');
   const report = await client.readResource({ uri: `prolific://batches/${batch.id}/report` });
-  const lines = (report.contents[0] as { text: string }).text.trim().split('\n');
-  console.log(`  CSV report: ${lines.length - 1} rows; columns: ${lines[0]}`);
+  const rows = parse((report.contents[0] as { text: string }).text, { columns: true }) as Record<string, string>[];
+  console.log(`  CSV report: ${rows.length} rows; columns: ${Object.keys(rows[0] ?? {}).join(' | ')}`);
+  const reviewOf = new Map(rows.map((row) => [row.task_id ?? '', row.review ?? '']));
 
-  printSummary(set.instructions, responses);
+  printSummary(set.instructions, responses, reviewOf);
   await client.close();
 }
 
 /** Per review: how the annotators voted on the sentiment question, and the majority. */
-function printSummary(instructions: { id: string; description: string; type: string }[], responses: Record<string, any>[]): void {
+function printSummary(
+  instructions: { id: string; description: string; type: string }[],
+  responses: Record<string, any>[],
+  reviewOf: Map<string, string>,
+): void {
   const sentiment = instructions[0];
   if (!sentiment) return;
   const votes = new Map<string, Map<string, number>>();
@@ -160,15 +166,17 @@ function printSummary(instructions: { id: string; description: string; type: str
     votes.set(record.task_id, counts);
   }
   console.log(`\n■ Summary: "${sentiment.description}"`);
-  let index = 1;
   for (const [task, counts] of votes) {
     const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
     const total = ranked.reduce((sum, [, n]) => sum + n, 0);
     const tie = ranked.length > 1 && ranked[0]![1] === ranked[1]![1];
     const majority = tie ? 'tie' : `${ranked[0]![0]} (${ranked[0]![1]}/${total})`;
     const breakdown = ranked.map(([value, n]) => `${value}: ${n}`).join(', ');
-    console.log(`  task ${index++} ${task.slice(0, 8)}…  majority ${majority.padEnd(16)} [${breakdown}]`);
+    const review = reviewOf.get(task) ?? task;
+    const shown = review.length > 48 ? `${review.slice(0, 47)}…` : review;
+    console.log(`  ${shown.padEnd(49)} ${majority.padEnd(16)} [${breakdown}]`);
   }
+  console.log('  (Sandbox annotators do not read the text: each task gets a seeded hidden answer that most of them give.)');
   console.log('\nDone: a whole annotation run, rehearsed against the sandbox. Nothing was spent.');
 }
 

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { startEnv, type TestEnv } from './support/env.js';
+
+const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
+const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
+const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+
+describe('tool catalogue', () => {
+  let env: TestEnv;
+  let tools: Tool[];
+  beforeAll(async () => {
+    env = await startEnv();
+    tools = (await env.client.listTools()).tools;
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('offers every walkthrough step and lifecycle tool, by exactly these names', () => {
+    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE].sort());
+  });
+
+  it('declares all four annotations on every tool, a title, and input and output schemas', () => {
+    for (const tool of tools) {
+      for (const hint of HINTS) expect(typeof tool.annotations?.[hint], `${tool.name}.${hint}`).toBe('boolean');
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+    }
+  });
+
+  it('marks exactly the tools that change nothing as read-only, and the spending ones as destructive', () => {
+    const readOnly = tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort();
+    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces']);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect(byName.get('publish_study')?.annotations?.destructiveHint).toBe(true);
+    expect(byName.get('publish_study')?.annotations?.idempotentHint).toBe(false);
+    expect(byName.get('set_instructions')?.annotations?.destructiveHint).toBe(true);
+    for (const tool of tools) {
+      if (tool.annotations?.readOnlyHint) expect(tool.annotations.destructiveHint, tool.name).toBe(false);
+    }
+  });
+
+  it('keeps the catalogue within its token budget: 6,000 in all, 1,000 for any one tool', () => {
+    // Counting is deterministic, so this holds in CI; every description change is weighed here.
+    const total = countTokens(JSON.stringify({ tools }));
+    expect(total).toBeLessThanOrEqual(6000);
+    for (const tool of tools) expect(countTokens(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(1000);
+  });
+
+  it('matches the reviewed schema snapshot (every change to what an agent sees is reviewed)', async () => {
+    await expect(JSON.stringify(tools, null, 2) + '\n').toMatchFileSnapshot('__snapshots__/tools.json');
+  });
+});
+
+describe('--read-only', () => {
+  it('lists only read-only tools, and a write tool cannot be called', async () => {
+    const env = await startEnv({ config: { readOnly: true } });
+    try {
+      const { tools } = await env.client.listTools();
+      expect(tools.length).toBe(6);
+      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      const before = env.sandbox.requests.length;
+      const result = await env.client.callTool({ name: 'create_dataset', arguments: { name: 'x' } });
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toContain('read-only');
+      expect(env.sandbox.requests.length).toBe(before);
+    } finally {
+      await env.close();
+    }
+  });
+});

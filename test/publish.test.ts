@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ok, readyBatch, startEnv, type TestEnv } from './support/env.js';
+
+async function unpublishedStudy(env: TestEnv): Promise<Record<string, any>> {
+  const { batchId } = await readyBatch(env);
+  return ok(
+    await env.call('create_study', { batch_id: batchId, name: 'Paid', description: 'D', reward: 200, estimated_completion_time: 10 }),
+  );
+}
+
+const publishRequests = (env: TestEnv, studyId: string) =>
+  env.sandbox.requests.filter((r) => r.url.endsWith(`/studies/${studyId}/transition/`));
+
+describe('publish_study spends only with informed consent', () => {
+  it('refuses anything above PROLIFIC_MAX_PUBLISH_COST, whatever the confirmation', async () => {
+    const env = await startEnv({ config: { maxPublishCost: 500 } });
+    try {
+      const study = await unpublishedStudy(env);
+      expect(study.total_cost).toBeGreaterThan(500);
+      const result = await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain('PROLIFIC_MAX_PUBLISH_COST');
+      expect(publishRequests(env, study.id)).toHaveLength(0);
+      expect(ok(await env.call('get_study', { study_id: study.id })).status).toBe('UNPUBLISHED');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('asks the person through form elicitation and publishes on accept', async () => {
+    const env = await startEnv({ capabilities: { elicitation: { form: {} } } });
+    try {
+      const asked: ElicitRequest['params'][] = [];
+      env.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        asked.push(request.params);
+        return { action: 'accept', content: { publish: true } };
+      });
+      const study = await unpublishedStudy(env);
+      const result = ok(await env.call('publish_study', { study_id: study.id }));
+      expect(result.published).toBe(true);
+      expect(asked).toHaveLength(1);
+      expect(asked[0]?.message).toContain('Paid');
+      expect(asked[0]?.message).toContain(String(study.total_cost));
+      expect(publishRequests(env, study.id)).toHaveLength(1);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('publishes nothing when the person declines', async () => {
+    const env = await startEnv({ capabilities: { elicitation: { form: {} } } });
+    try {
+      env.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+      const study = await unpublishedStudy(env);
+      const result = ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+      expect(result.published).toBe(false);
+      expect(result.message).toContain('did not approve');
+      expect(publishRequests(env, study.id)).toHaveLength(0);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('reports insufficient funds from Prolific without spending', async () => {
+    const env = await startEnv({ sandbox: { balance: 100 } });
+    try {
+      const study = await unpublishedStudy(env);
+      const result = await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain('400');
+      expect(ok(await env.call('get_study', { study_id: study.id })).status).toBe('UNPUBLISHED');
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { createServer } from '../../src/server.js';
+import type { Config } from '../../src/config.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+
+/** Sandbox timings short enough for tests, long enough that PROCESSING is really observed. */
+export const FAST: SandboxOptions = { processingMs: 60, participantIntervalMs: 15, completionMs: 30 };
+
+export interface ToolOutcome {
+  isError: boolean;
+  text: string;
+  data: Record<string, any>;
+  raw: CallToolResult;
+}
+
+export interface TestEnv {
+  client: Client;
+  sandbox: RunningSandbox;
+  /** A scratch folder inside the upload roots. */
+  dir: string;
+  call(name: string, args?: Record<string, unknown>): Promise<ToolOutcome>;
+  close(): Promise<void>;
+}
+
+/** A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. */
+export async function startEnv(
+  options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities } = {},
+): Promise<TestEnv> {
+  const sandbox = await startSandbox({ ...FAST, ...options.sandbox });
+  const dir = await mkdtemp(join(tmpdir(), 'prolific-mcp-test-'));
+  const config: Config = {
+    baseUrl: sandbox.baseUrl,
+    token: sandbox.token,
+    sandbox: false,
+    readOnly: false,
+    uploadRoots: [dir],
+    maxUploadBytes: 10 * 1024 * 1024,
+    ...options.config,
+  };
+  const server = createServer({ config });
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return {
+    client,
+    sandbox,
+    dir,
+    call: (name, args = {}) => callTool(client, name, args),
+    async close() {
+      await client.close();
+      await server.close();
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolOutcome> {
+  const raw = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const text = raw.content
+    .filter((item) => item.type === 'text')
+    .map((item) => (item as { text: string }).text)
+    .join('\n');
+  return { isError: raw.isError === true, text, data: (raw.structuredContent ?? {}) as Record<string, any>, raw };
+}
+
+/** Fails the test with the tool's own message when a call that should succeed did not. */
+export function ok(outcome: ToolOutcome): Record<string, any> {
+  if (outcome.isError) throw new Error(`tool failed: ${outcome.text}`);
+  return outcome.data;
+}
+
+export const INSTRUCTIONS = [
+  {
+    type: 'multiple_choice',
+    description: 'What is the sentiment of this review?',
+    options: [
+      { label: 'Positive', value: 'positive' },
+      { label: 'Neutral', value: 'neutral' },
+      { label: 'Negative', value: 'negative' },
+    ],
+    answer_limit: 1,
+  },
+  { type: 'free_text', description: 'Why?', validation: { type: 'string', min: 2, max: 200 } },
+];
+
+export const ROWS = [
+  { text: 'Great product, works as described.', META_ID: 'r1' },
+  { text: 'Broke after two days.', META_ID: 'r2' },
+  { text: 'It is fine I guess.', META_ID: 'r3' },
+  { text: 'Absolutely love it!', META_ID: 'r4' },
+];
+
+/** Runs the walkthrough up to a READY batch: dataset, upload, batch, instructions, setup. */
+export async function readyBatch(env: TestEnv, tasksPerGroup = 2): Promise<{ datasetId: string; batchId: string }> {
+  const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
+  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
+  const batch = ok(
+    await env.call('create_batch', {
+      name: 'Sentiment',
+      dataset_id: dataset.id,
+      task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: '<ol><li>Read</li><li>Rate</li></ol>' },
+    }),
+  );
+  ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+  ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: tasksPerGroup }));
+  return { datasetId: dataset.id, batchId: batch.id };
+}
