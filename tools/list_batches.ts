@@ -5,11 +5,11 @@ import { prolificId } from '../src/shapes.js';
 export default defineTool({
   name: 'list_batches',
   title: 'List batches',
-  description: 'The batches of a workspace, newest first, with status and task counts.',
+  description: 'The newest 100 batches of a workspace, with status and task counts.',
   input: { workspace_id: prolificId('workspace').optional() },
   output: {
     workspace_id: z.string(),
-    count: z.number(),
+    count: z.number().describe('All batches in the workspace'),
     batches: z.array(
       z.looseObject({ id: z.string(), name: z.string(), status: z.string(), created_at: z.string().optional() }),
     ),
@@ -30,6 +30,6 @@ export default defineTool({
         dataset_ids: (b.datasets ?? []).map((d) => d.id),
       }))
       .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? ''));
-    return { workspace_id, count: batches.length, batches };
+    return { workspace_id, count: batches.length, batches: batches.slice(0, 100) };
   },
 });
