@@ -8,6 +8,8 @@ export interface Config {
   /** Publishing is refused above this total (minor units), whatever the confirmation. */
   maxPublishCost?: number;
   timeoutMs?: number;
+  /** Retries of a request that is safe to repeat, after a transient failure. */
+  maxRetries?: number;
   /** Folders upload_file may read from; empty means the working directory. */
   uploadRoots: string[];
   maxUploadBytes: number;
@@ -47,6 +49,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     readOnly: flags.has('--read-only') || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
     maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
+    maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
     uploadRoots: (env.PROLIFIC_UPLOAD_ROOTS ?? '').split(delimiter).map((root) => root.trim()).filter(Boolean),
     maxUploadBytes: wholeNumber(env, 'PROLIFIC_MAX_UPLOAD_BYTES') ?? DEFAULT_MAX_UPLOAD_BYTES,
   };

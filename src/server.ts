@@ -62,7 +62,12 @@ function createDeps(config: Config, injected: ProlificClient | undefined): Serve
         'No Prolific API token is configured. Set PROLIFIC_TOKEN in this server\'s environment (Prolific → Settings → API tokens) and restart it, or start it with --sandbox (or PROLIFIC_SANDBOX=1) to rehearse against the built-in imitation of the API.',
       );
     }
-    client = new ProlificClient({ baseUrl: config.baseUrl, token: config.token, timeoutMs: config.timeoutMs });
+    client = new ProlificClient({
+      baseUrl: config.baseUrl,
+      token: config.token,
+      timeoutMs: config.timeoutMs,
+      retries: config.maxRetries,
+    });
     return client;
   };
   const resolveWorkspace = async (explicit: string | undefined, signal?: AbortSignal): Promise<string> => {

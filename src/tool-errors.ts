@@ -36,8 +36,10 @@ function explainApiError(error: ProlificApiError, tool: string): string {
       return `${quoted}. Check the id (list_batches and list_workspaces show the ones this account has).`;
     case 405:
       return `${quoted}. This endpoint does not accept that method; this is a bug in the server, please report it.`;
-    case 429:
-      return `${quoted}. Prolific is rate-limiting this account after several retries; wait a minute, then call ${tool} again.`;
+    case 429: {
+      const wait = error.retryAfterMs === undefined ? 'a minute' : `${Math.ceil(error.retryAfterMs / 1000)} seconds, as Prolific asked`;
+      return `${quoted}. Prolific is rate-limiting this account (retried with backoff); wait ${wait}, then call ${tool} again.`;
+    }
     default:
       return error.status >= 500
         ? `${quoted}. Prolific had a server error. Reads are safe to retry; if ${tool} creates or changes something, first check whether it took effect.`

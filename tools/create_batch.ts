@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { batchOut, prolificId, taskDetails } from '../src/shapes.js';
+import { createOnce, newestNamed } from '../src/create-once.js';
 
 export default defineTool({
   name: 'create_batch',
@@ -17,9 +18,16 @@ export default defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { client, resolveWorkspace, signal }) {
     const workspace_id = await resolveWorkspace(args.workspace_id);
-    return client.createBatch(
-      { name: args.name, workspace_id, task_details: args.task_details, ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}) },
-      signal,
-    );
+    const started = Date.now();
+    return createOnce({
+      what: `Creating batch "${args.name}"`,
+      attempt: () =>
+        client.createBatch(
+          { name: args.name, workspace_id, task_details: args.task_details, ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}) },
+          signal,
+        ),
+      find: () => newestNamed(client, workspace_id, args.name, started, signal),
+      howToCheck: `No new batch named "${args.name}" was found; check list_batches before calling create_batch again.`,
+    });
   },
 });

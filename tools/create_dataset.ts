@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { datasetOut, prolificId } from '../src/shapes.js';
+import { createOnce } from '../src/create-once.js';
 
 export default defineTool({
   name: 'create_dataset',
@@ -14,6 +15,12 @@ export default defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { client, resolveWorkspace, signal }) {
     const workspace_id = await resolveWorkspace(args.workspace_id);
-    return client.createDataset({ name: args.name, workspace_id }, signal);
+    return createOnce({
+      what: `Creating dataset "${args.name}"`,
+      attempt: () => client.createDataset({ name: args.name, workspace_id }, signal),
+      // The API cannot list datasets, so there is nothing to look for.
+      find: async () => undefined,
+      howToCheck: 'Datasets cannot be listed through the API; an unused empty dataset costs nothing, so calling create_dataset again is safe.',
+    });
   },
 });

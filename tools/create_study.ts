@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId, studyOut } from '../src/shapes.js';
 import { checkPayRate } from '../src/pay-rate.js';
+import { createOnce, findCreatedStudy } from '../src/create-once.js';
 
 const minutes = z.int().min(1).max(10_080);
 
@@ -56,16 +57,23 @@ export default defineTool({
       }
     }
     const { batch_id, annotators_per_task, ...fields } = args;
-    const study = await client.createStudy(
-      {
-        ...fields,
-        project,
-        data_collection_method: 'AI_TASK_BUILDER_BATCH',
-        data_collection_id: batch_id,
-        data_collection_metadata: { annotators_per_task: annotators_per_task ?? 1 },
-      },
-      signal,
-    );
+    const started = Date.now();
+    const study = await createOnce({
+      what: `Creating study "${args.name}"`,
+      attempt: () =>
+        client.createStudy(
+          {
+            ...fields,
+            project,
+            data_collection_method: 'AI_TASK_BUILDER_BATCH',
+            data_collection_id: batch_id,
+            data_collection_metadata: { annotators_per_task: annotators_per_task ?? 1 },
+          },
+          signal,
+        ),
+      find: () => findCreatedStudy(client, { name: args.name, batchId: batch_id, since: started }, signal),
+      howToCheck: `No new draft study named "${args.name}" on this batch was found; check Prolific's studies page before calling create_study again.`,
+    });
     const total_cost = await client.quoteCost({ reward: study.reward, total_available_places: study.total_available_places }, signal);
     return { ...study, total_cost, currency, ...(warnings.length ? { warnings } : {}) };
   },

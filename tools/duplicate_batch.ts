@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { batchOut, prolificId } from '../src/shapes.js';
+import { createOnce, newestNamed } from '../src/create-once.js';
 
 export default defineTool({
   name: 'duplicate_batch',
@@ -15,6 +16,16 @@ export default defineTool({
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run({ batch_id, ...body }, { client, signal }) {
-    return client.duplicateBatch(batch_id, body, signal);
+    const started = Date.now();
+    return createOnce({
+      what: `Duplicating batch ${batch_id}`,
+      attempt: () => client.duplicateBatch(batch_id, body, signal),
+      find: async () => {
+        const original = await client.getBatch(batch_id, signal);
+        const name = body.name ?? `${original.name} (Copy)`;
+        return original.workspace_id ? newestNamed(client, original.workspace_id, name, started, signal) : undefined;
+      },
+      howToCheck: 'No new copy was found; check list_batches before calling duplicate_batch again.',
+    });
   },
 });

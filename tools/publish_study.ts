@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
+import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId, studyOut } from '../src/shapes.js';
-import { ProlificNetworkError } from '../src/prolific/errors.js';
-import type { Study } from '../src/prolific/types.js';
+import { createOnce } from '../src/create-once.js';
 
 export default defineTool({
   name: 'publish_study',
@@ -65,24 +64,15 @@ export default defineTool({
         message: `Not published yet. Ask the person to approve ${terms}; if they agree, call publish_study with confirm_total_cost=${total_cost}.`,
       };
     }
-    const published = await publishOnce(context, args.study_id);
+    const published = await createOnce({
+      what: `Publishing study ${args.study_id}`,
+      attempt: () => client.transitionStudy(args.study_id, 'PUBLISH', signal),
+      find: async () => {
+        const now = await client.getStudy(args.study_id, signal);
+        return now.status === 'UNPUBLISHED' ? undefined : now;
+      },
+      howToCheck: 'The study still shows UNPUBLISHED, so nothing was spent; call publish_study again to retry.',
+    });
     return { published: true, ...quote, study: published, message: `Published ${terms}. Follow it with get_study.` };
   },
 });
-
-/**
- * A publish whose answer was lost may still have happened. Look before reporting failure, so that a retry by
- * the agent can never become a second publish.
- */
-async function publishOnce({ client, signal }: ToolContext, studyId: string): Promise<Study> {
-  try {
-    return await client.transitionStudy(studyId, 'PUBLISH', signal);
-  } catch (error) {
-    if (!(error instanceof ProlificNetworkError)) throw error;
-    const study = await client.getStudy(studyId, signal).catch(() => undefined);
-    if (study && study.status !== 'UNPUBLISHED') return study;
-    throw new ToolError(
-      `The publish request for study ${studyId} got no answer, and ${study ? 'the study still shows UNPUBLISHED' : 'its status could not be read'}. Check with get_study before trying again.`,
-    );
-  }
-}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
 import { waitFor } from '../src/wait.js';
+import { createOnce } from '../src/create-once.js';
 
 export default defineTool({
   name: 'setup_batch',
@@ -43,11 +44,19 @@ export default defineTool({
     if (instructions.body.results.length === 0) {
       throw new ToolError(`Batch ${args.batch_id} has no instructions. Call set_instructions first.`);
     }
-    await client.setupBatch(
-      args.batch_id,
-      { dataset_id: datasetId, ...(args.tasks_per_group === undefined ? {} : { tasks_per_group: args.tasks_per_group }) },
-      signal,
-    );
+    await createOnce({
+      what: `Setting up batch ${args.batch_id}`,
+      attempt: () =>
+        client
+          .setupBatch(
+            args.batch_id,
+            { dataset_id: datasetId, ...(args.tasks_per_group === undefined ? {} : { tasks_per_group: args.tasks_per_group }) },
+            signal,
+          )
+          .then(() => true),
+      find: async () => ((await client.getBatch(args.batch_id, signal)).status === 'UNINITIALISED' ? undefined : true),
+      howToCheck: 'The batch still shows UNINITIALISED, so setup did not start; call setup_batch again.',
+    });
     if (!args.wait) return client.getBatch(args.batch_id, signal);
     const { value, timedOut } = await waitFor(
       { signal, progress },

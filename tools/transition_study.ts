@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { prolificId, studyOut } from '../src/shapes.js';
+import { createOnce } from '../src/create-once.js';
+
+const TARGET = { PAUSE: 'PAUSED', START: 'ACTIVE', STOP: 'COMPLETED' } as const;
 
 export default defineTool({
   name: 'transition_study',
@@ -10,6 +13,14 @@ export default defineTool({
   output: studyOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async run(args, { client, signal }) {
-    return client.transitionStudy(args.study_id, args.action, signal);
+    return createOnce({
+      what: `${args.action} of study ${args.study_id}`,
+      attempt: () => client.transitionStudy(args.study_id, args.action, signal),
+      find: async () => {
+        const study = await client.getStudy(args.study_id, signal);
+        return study.status === TARGET[args.action] ? study : undefined;
+      },
+      howToCheck: 'Check its status with get_study before trying again.',
+    });
   },
 });

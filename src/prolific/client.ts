@@ -137,9 +137,8 @@ export class ProlificClient {
         body: upload.body(),
         signal,
       });
-      const text = await answer.body.text();
-      if (answer.statusCode >= 300) {
-        throw new ProlificApiError(answer.statusCode, 'PUT', 'the presigned upload URL', describeErrorBody(text, 'upload refused'));
+      if (answer.status >= 300) {
+        throw apiError(answer, 'PUT', 'the presigned upload URL', describeErrorBody(answer.text, 'upload refused'));
       }
     });
   }
@@ -206,11 +205,10 @@ export class ProlificClient {
   async downloadReport(url: string, signal?: AbortSignal): Promise<string> {
     return this.withRetries(signal, async () => {
       const answer = await this.send(url, 'GET', { headers: {}, signal });
-      const text = await answer.body.text();
-      if (answer.statusCode >= 300) {
-        throw new ProlificApiError(answer.statusCode, 'GET', 'the presigned report URL', describeErrorBody(text, 'download refused'));
+      if (answer.status >= 300) {
+        throw apiError(answer, 'GET', 'the presigned report URL', describeErrorBody(answer.text, 'download refused'));
       }
-      return text;
+      return answer.text;
     });
   }
 
@@ -237,6 +235,10 @@ export class ProlificClient {
     return answer.total_cost;
   }
 
+  listStudies(signal?: AbortSignal): Promise<ListResult<Study>> {
+    return this.json('GET', '/api/v1/studies/', { signal });
+  }
+
   listSubmissions(studyId: string, signal?: AbortSignal): Promise<ListResult<Submission>> {
     return this.json('GET', `/api/v1/studies/${seg(studyId)}/submissions/`, { signal });
   }
@@ -260,37 +262,38 @@ export class ProlificClient {
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
       const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal });
-      const text = await answer.body.text();
-      if (answer.statusCode >= 300) {
-        throw new ProlificApiError(answer.statusCode, method, path, describeErrorBody(parseJson(text), statusFallback(answer.statusCode)));
+      if (answer.status >= 300) {
+        throw apiError(answer, method, path, describeErrorBody(parseJson(answer.text), statusFallback(answer.status)));
       }
       const deprecation = readDeprecation(answer.headers);
-      if (!text.trim()) {
+      if (!answer.text.trim()) {
         if (options.allowEmpty) return { body: undefined as T, deprecation };
-        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.statusCode} with an empty body.`);
+        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.status} with an empty body.`);
       }
-      const body = parseJson(text);
-      if (body === undefined || typeof body !== 'object') {
-        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.statusCode} with a body that is not JSON.`);
+      const body = parseJson(answer.text);
+      if (body === undefined || body === null || typeof body !== 'object') {
+        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.status} with a body that is not JSON.`);
       }
       return { body: body as T, deprecation };
     };
     return isSafeToRepeat(method, path) ? this.withRetries(options.signal, attempt) : attempt();
   }
 
+  /** One exchange, body read whole: a connection lost mid-body is a network failure like any other. */
   private async send(
     url: string,
     method: Method,
     init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal },
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<Answer> {
     try {
-      return await undiciRequest(url, {
+      const answer = await undiciRequest(url, {
         method,
         headers: init.headers,
         body: init.body,
         signal: init.signal,
         dispatcher: this.dispatcher,
       });
+      return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
     } catch (error) {
       if (init.signal?.aborted) throw init.signal.reason ?? error;
       // undici's messages can quote the request; keep only the kind of failure.
@@ -308,9 +311,11 @@ export class ProlificClient {
       } catch (error) {
         const transient =
           error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
-        if (!transient || tries >= this.retries || signal?.aborted) throw error;
+        const asked = error instanceof ProlificApiError ? error.retryAfterMs : undefined;
+        // A wait longer than the backoff cap is the caller's decision, not a silent stall inside a tool call.
+        if (!transient || tries >= this.retries || signal?.aborted || (asked ?? 0) > MAX_BACKOFF_MS) throw error;
         const ceiling = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** tries);
-        await sleep(Math.random() * ceiling, signal);
+        await sleep(asked ?? Math.random() * ceiling, signal);
       }
     }
   }
@@ -343,7 +348,26 @@ function statusFallback(status: number): string {
   return `HTTP ${status}`;
 }
 
-function readDeprecation(headers: Dispatcher.ResponseData['headers']): Deprecation | undefined {
+interface Answer {
+  status: number;
+  headers: Dispatcher.ResponseData['headers'];
+  text: string;
+}
+
+function apiError(answer: Answer, method: string, path: string, detail: string): ProlificApiError {
+  return new ProlificApiError(answer.status, method, path, detail, retryAfterMs(answer.headers['retry-after']));
+}
+
+/** Retry-After is seconds or an HTTP date; the API does not document it, so it is honoured only when present. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function readDeprecation(headers: Answer['headers']): Deprecation | undefined {
   const deprecation = headers['deprecation'];
   if (deprecation === undefined) return undefined;
   const sunset = headers['sunset'];

@@ -4,14 +4,17 @@ export class ProlificApiError extends Error {
   readonly method: string;
   readonly path: string;
   readonly detail: string;
+  /** From a Retry-After header, when the API sent one. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, method: string, path: string, detail: string) {
+  constructor(status: number, method: string, path: string, detail: string, retryAfterMs?: number) {
     super(`Prolific API ${method} ${path} answered ${status}: ${detail}`);
     this.name = 'ProlificApiError';
     this.status = status;
     this.method = method;
     this.path = path;
     this.detail = detail;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
