@@ -1,22 +1,24 @@
 import { z } from 'zod';
+import { text } from './shapes.js';
 
 /**
  * The five AI Task Builder instruction types, with the API's own field names and rules, so that a bad
  * instruction is refused with a named field before anything reaches Prolific.
  */
 
-const text = z.string().trim().min(1);
+const short = text(500);
+const long = text(5000);
 
 const common = {
-  id: z.string().optional(),
-  description: text,
-  helper_text: z.string().optional(),
+  id: z.string().refine((id) => id.length <= 64, 'must be an existing instruction id').optional(),
+  description: long,
+  helper_text: long.optional(),
 };
 
-const option = z.strictObject({ label: text, value: text, exclusive: z.boolean().optional() });
+const option = z.strictObject({ label: short, value: short, exclusive: z.boolean().optional() });
 
 const choiceFields = {
-  answer_limit: z.int().describe('1 single choice, -1 unlimited, N ≤ options'),
+  answer_limit: z.int().describe('1 single, -1 any, N ≤ options'),
   disable_dropdown: z.boolean().optional(),
 };
 
@@ -30,14 +32,14 @@ const multipleChoice = z.strictObject({
 const multipleChoiceWithFreeText = z.strictObject({
   type: z.literal('multiple_choice_with_free_text'),
   ...common,
-  options: z.array(option.extend({ heading: text })).min(1),
+  options: z.array(option.extend({ heading: short })).min(1),
   ...choiceFields,
 });
 
 const freeText = z.strictObject({
   type: z.literal('free_text'),
   ...common,
-  placeholder_text_input: z.string().optional(),
+  placeholder_text_input: short.optional(),
   validation: z
     .strictObject({ type: z.enum(['number', 'string']), min: z.number().optional(), max: z.number().optional() })
     .optional()
@@ -47,16 +49,16 @@ const freeText = z.strictObject({
 const freeTextWithUnit = z.strictObject({
   type: z.literal('free_text_with_unit'),
   ...common,
-  placeholder_text_input: z.string().optional(),
-  unit_options: z.array(z.strictObject({ label: text, value: text })).min(1),
+  placeholder_text_input: short.optional(),
+  unit_options: z.array(z.strictObject({ label: short, value: short })).min(1),
   unit_position: z.enum(['prefix', 'suffix']),
-  default_unit: z.string().optional(),
+  default_unit: short.optional(),
 });
 
 const fileUpload = z.strictObject({
   type: z.literal('file_upload'),
   ...common,
-  accepted_file_types: z.array(z.string()).optional(),
+  accepted_file_types: z.array(short).optional(),
   max_file_size_mb: z.number().positive().optional(),
   min_file_count: z.int().min(0).optional(),
   max_file_count: z.int().min(1).optional(),

@@ -5,6 +5,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ProlificClient } from './prolific/client.js';
 import type { Config } from './config.js';
@@ -172,6 +173,15 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
           method: 'notifications/progress',
           params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
         });
+      },
+      uploadRoots: async () => {
+        if (deps.config.uploadRoots.length) return deps.config.uploadRoots;
+        if (mcp.server.getClientCapabilities()?.roots) {
+          const { roots } = await mcp.server.listRoots(undefined, { signal: extra.signal });
+          const paths = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
+          if (paths.length) return paths;
+        }
+        return [process.cwd()];
       },
       elicit: elicitationSupported
         ? (params) => mcp.server.elicitInput({ mode: 'form', ...params }, { signal: extra.signal })

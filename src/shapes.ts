@@ -5,6 +5,24 @@ import { z } from 'zod';
  * unchanged, and only the ones an agent relies on are named.
  */
 
+/**
+ * Text that people will read. Control characters never belong in it (a model that emits them has gone wrong),
+ * and the length bound keeps a runaway argument from being sent on. Both are checked by refinement, which the
+ * published schema leaves out: they would cost tokens on every field in every conversation.
+ */
+export function text(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .superRefine((value, ctx) => {
+      if (value.length > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters (got ${value.length})` });
+      if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      }
+    });
+}
+
 /** Prolific ids are UUIDs or 24-hex ObjectIds; refusing anything else keeps `../` and friends out of paths. */
 export function prolificId(what: string) {
   return z
@@ -13,9 +31,9 @@ export function prolificId(what: string) {
 }
 
 export const taskDetails = z.strictObject({
-  task_name: z.string().trim().min(1).max(300),
-  task_introduction: z.string().trim().min(1).describe('Basic HTML allowed'),
-  task_steps: z.string().trim().min(1).describe('Basic HTML allowed'),
+  task_name: text(300),
+  task_introduction: text(20_000).describe('Basic HTML allowed'),
+  task_steps: text(20_000).describe('Basic HTML allowed'),
 });
 
 export const waitArgs = {

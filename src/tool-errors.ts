@@ -23,7 +23,7 @@ function explain(error: unknown, tool: string, signal: AbortSignal): string {
 }
 
 function explainApiError(error: ProlificApiError, tool: string): string {
-  const quoted = `Prolific answered ${error.status} to ${error.method} ${error.path}: ${error.detail}`;
+  const quoted = `Prolific answered ${error.status} to ${error.method} ${error.path}: ${error.detail.replace(/[.\s]+$/, '')}`;
   switch (error.status) {
     case 400:
     case 422:

@@ -54,9 +54,7 @@ export async function fileSource(
 ): Promise<UploadSource> {
   if (filePath.includes('\0')) throw new ToolError('file_path contains a NUL byte.');
   const spelled = filePath.startsWith('file://') ? fileURLToPath(filePath) : filePath.replace(/^~(?=$|\/)/, homedir());
-  const roots = await Promise.all(
-    (options.roots.length ? options.roots : [process.cwd()]).map(async (root) => realpath(resolve(root)).catch(() => resolve(root))),
-  );
+  const roots = await Promise.all(options.roots.map(async (root) => realpath(resolve(root)).catch(() => resolve(root))));
   const rootList = roots.join(', ');
   const candidate = isAbsolute(spelled) ? spelled : resolve(roots[0] ?? process.cwd(), spelled);
   let real: string;
@@ -68,7 +66,7 @@ export async function fileSource(
   const root = roots.find((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep));
   if (!root) {
     throw new ToolError(
-      `file_path "${filePath}" is outside the folders this server may upload from (${rootList}). Move the file into one of them, or set PROLIFIC_UPLOAD_ROOTS to widen them.`,
+      `file_path "${filePath}" is outside the folders this server may upload from (${rootList}). Move the file into one of them, or widen them with PROLIFIC_UPLOAD_ROOTS (or the client's roots).`,
     );
   }
   if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) {

@@ -1,5 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTRUCTIONS, ROWS, ok, readyBatch, startEnv, type TestEnv } from './support/env.js';
@@ -200,6 +202,27 @@ describe('tool failures come back as actionable isError results', () => {
       }
       expect(env.sandbox.requests.length).toBe(before);
     });
+  });
+});
+
+describe('upload roots from the client', () => {
+  it("uses the client's MCP roots when PROLIFIC_UPLOAD_ROOTS is not set", async () => {
+    const env = await startEnv({ config: { uploadRoots: [] }, capabilities: { roots: {} } });
+    try {
+      const root = join(env.dir, 'granted');
+      await mkdir(root);
+      await writeFile(join(root, 'in.csv'), 'text\nhello\n');
+      await writeFile(join(env.dir, 'out.csv'), 'text\nhello\n');
+      env.client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: pathToFileURL(root).href, name: 'data' }] }));
+      const dataset = ok(await env.call('create_dataset', { name: 'Roots' }));
+      const inside = ok(await env.call('upload_file', { dataset_id: dataset.id, file_path: join(root, 'in.csv') }));
+      expect(inside.total_datapoint_count).toBe(1);
+      const outside = await env.call('upload_file', { dataset_id: dataset.id, file_path: join(env.dir, 'out.csv') });
+      expect(outside.isError).toBe(true);
+      expect(outside.text).toContain(root);
+    } finally {
+      await env.close();
+    }
   });
 });
 

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
-import { batchOut, prolificId, taskDetails } from '../src/shapes.js';
+import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
 import { createOnce, newestNamed } from '../src/create-once.js';
 
 export default defineTool({
@@ -9,7 +8,7 @@ export default defineTool({
   description:
     'Create an AI Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions, then setup_batch.',
   input: {
-    name: z.string().trim().min(1).max(255),
+    name: text(255),
     task_details: taskDetails,
     dataset_id: prolificId('dataset').optional(),
     workspace_id: prolificId('workspace').optional(),

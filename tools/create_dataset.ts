@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
-import { datasetOut, prolificId } from '../src/shapes.js';
+import { datasetOut, prolificId, text } from '../src/shapes.js';
 import { createOnce } from '../src/create-once.js';
 
 export default defineTool({
@@ -8,7 +7,7 @@ export default defineTool({
   title: 'Create dataset',
   description: 'Create an empty AI Task Builder dataset to hold datapoints. Next: upload_file.',
   input: {
-    name: z.string().trim().min(1).max(255),
+    name: text(255),
     workspace_id: prolificId('workspace').optional().describe('Default: PROLIFIC_WORKSPACE_ID or the only workspace'),
   },
   output: datasetOut.shape,

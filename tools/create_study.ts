@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, studyOut } from '../src/shapes.js';
+import { prolificId, studyOut, text } from '../src/shapes.js';
 import { checkPayRate } from '../src/pay-rate.js';
 import { createOnce, findCreatedStudy } from '../src/create-once.js';
 
@@ -13,19 +13,19 @@ export default defineTool({
     'Create an UNPUBLISHED study for a READY batch and quote its total cost. Money is minor units (pence/cents); reward is per place. Spends nothing: publish_study does.',
   input: {
     batch_id: prolificId('batch'),
-    name: z.string().trim().min(1).max(255).describe('Shown to participants'),
-    description: z.string().trim().min(1).describe('Shown to participants; basic HTML'),
-    reward: z.int().min(1).describe('Per place, minor units'),
+    name: text(255).describe('Shown to participants'),
+    description: text(20_000).describe('Shown to participants; basic HTML'),
+    reward: z.int().min(1).max(100_000).describe('Per place, minor units'),
     estimated_completion_time: minutes.describe('Minutes per submission'),
     total_available_places: z.int().min(1).max(100_000).optional().describe('Default: task groups × annotators_per_task'),
     annotators_per_task: z.int().min(1).max(100).optional().describe('Default 1'),
-    internal_name: z.string().max(255).optional(),
+    internal_name: text(255).optional(),
     maximum_allowed_time: minutes.optional(),
     prolific_id_option: z.enum(['question', 'url_parameters', 'not_required']).default('not_required'),
     device_compatibility: z.array(z.enum(['desktop', 'tablet', 'mobile'])).min(1).default(['desktop']),
     peripheral_requirements: z.array(z.enum(['audio', 'camera', 'download', 'microphone'])).optional(),
     filters: z.array(z.looseObject({ filter_id: z.string() })).optional(),
-    filter_set_id: z.string().optional(),
+    filter_set_id: prolificId('filter set').optional(),
     project: prolificId('project').optional().describe("Billing project; default: the batch workspace's only project"),
     completion_codes: z.array(z.looseObject({ code: z.string().nullable(), code_type: z.string(), actions: z.array(z.looseObject({ action: z.string() })) })).optional(),
     submissions_config: z.looseObject({}).optional(),

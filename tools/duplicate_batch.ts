@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
-import { batchOut, prolificId } from '../src/shapes.js';
+import { batchOut, prolificId, text } from '../src/shapes.js';
 import { createOnce, newestNamed } from '../src/create-once.js';
 
 export default defineTool({
@@ -10,7 +10,7 @@ export default defineTool({
     'Copy a batch with its instructions, e.g. to change instructions after setup. The copy shares the dataset (not copied) unless upload_new_dataset is true.',
   input: {
     batch_id: prolificId('batch'),
-    name: z.string().trim().min(1).max(255).optional().describe('Default: "<name> (Copy)"'),
+    name: text(255).optional().describe('Default: "<name> (Copy)"'),
     upload_new_dataset: z.boolean().optional(),
   },
   output: batchOut.shape,

@@ -10,7 +10,7 @@ export default defineTool({
     "Publish an UNPUBLISHED study: participants start and the total cost is charged. Call without confirm_total_cost to get the quote; show it to the person; call again with confirm_total_cost equal to the quote only after they agree.",
   input: {
     study_id: prolificId('study'),
-    confirm_total_cost: z.int().min(0).optional().describe('The quoted total, minor units, as agreed by the person'),
+    confirm_total_cost: z.int().min(0).max(1e9).optional().describe('The quoted total, minor units, as agreed by the person'),
   },
   output: {
     published: z.boolean(),

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
-import { batchOut, prolificId, taskDetails } from '../src/shapes.js';
+import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
 
 export default defineTool({
   name: 'update_batch',
@@ -8,7 +7,7 @@ export default defineTool({
   description: "Change a batch's name, task_details (replaced whole) or dataset. Only the fields given change.",
   input: {
     batch_id: prolificId('batch'),
-    name: z.string().trim().min(1).max(255).optional(),
+    name: text(255).optional(),
     task_details: taskDetails.optional(),
     dataset_id: prolificId('dataset').optional(),
   },

@@ -4,7 +4,7 @@ import { prolificId, waitArgs } from '../src/shapes.js';
 import { fileSource, rowsSource } from '../src/upload-source.js';
 import { waitFor } from '../src/wait.js';
 
-const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const cell = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()]);
 
 export default defineTool({
   name: 'upload_file',
@@ -14,7 +14,7 @@ export default defineTool({
   input: {
     dataset_id: prolificId('dataset'),
     file_path: z.string().min(1).max(4096).optional(),
-    rows: z.array(z.record(z.string().min(1), cell)).min(1).max(50_000).optional(),
+    rows: z.array(z.record(z.string().min(1).max(200), cell)).min(1).max(50_000).optional(),
     filename: z
       .string()
       .regex(/^[\w][\w .-]{0,199}$/, 'must be a plain file name such as data.csv')
@@ -30,7 +30,7 @@ export default defineTool({
     timed_out: z.boolean().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(args, { client, config, signal, progress }) {
+  async run(args, { client, config, signal, progress, uploadRoots }) {
     if ((args.file_path === undefined) === (args.rows === undefined)) {
       throw new ToolError('Give exactly one of file_path (a local file) or rows (an array of flat objects).');
     }
@@ -38,7 +38,7 @@ export default defineTool({
       args.rows !== undefined
         ? rowsSource(args.rows, args.filename)
         : await fileSource(args.file_path as string, {
-            roots: config.uploadRoots,
+            roots: await uploadRoots(),
             maxBytes: config.maxUploadBytes,
             filename: args.filename,
           });
