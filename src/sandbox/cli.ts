@@ -1,13 +1,35 @@
 /**
- * `<bin> sandbox [--port N] [--token T]`: runs the sandbox on its own until SIGINT or SIGTERM. This is a
- * standalone command, not the MCP server, so it talks to the user on stdout.
+ * `<bin> sandbox [--port N] [--token T] [--fault SPEC]...`: runs the sandbox on its own until SIGINT or
+ * SIGTERM. This is a standalone command, not the MCP server, so it talks to the user on stdout.
  */
+import { parseFaultSpec } from './faults.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 
-const USAGE = 'Usage: sandbox [--port N] [--token T]';
+const USAGE = 'Usage: sandbox [--port N] [--token T] [--fault SPEC]... (--help explains SPEC)';
+
+const HELP = `Usage: sandbox [--port N] [--token T] [--fault SPEC]...
+
+  --port N       API port (default: a free one); storage gets its own free port
+  --token T      the accepted API token (default: a random one)
+  --fault SPEC   inject a transport fault; repeatable, checked in the order given
+
+SPEC is "[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [origin=api|storage]":
+  KIND is status, reset-before, reset-after, delay, truncate, html or empty; with status=N it may be left out.
+  A PATH with any of \\^$.*+?()[]{}| is a regular expression anchored as ^(?:PATH)$;
+  any other PATH matches exactly, ignoring a trailing slash. times defaults to 1.
+Examples:
+  --fault "POST /api/v1/studies/ reset-after"
+  --fault "GET /api/v1/data-collection/batches/.* status=429 retry-after=1 times=3"
+  --fault "PUT /task-builder-datasets/.* status=503 origin=storage"
+`;
 
 export async function runSandboxCli(argv: string[]): Promise<void> {
-  const sandbox = await startSandbox(parseArguments(argv));
+  const options = parseArguments(argv);
+  if (!options) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const sandbox = await startSandbox(options);
   const workspaces = [...sandbox.state.workspaces.values()];
   process.stdout.write(
     [
@@ -15,6 +37,7 @@ export async function runSandboxCli(argv: string[]): Promise<void> {
       `  API:        ${sandbox.baseUrl}`,
       `  Token:      ${sandbox.token}`,
       ...workspaces.map((workspace) => `  Workspace:  ${workspace.id} (${workspace.title})`),
+      ...(options.faults ?? []).map((rule) => `  Fault:      ${rule.method ?? '*'} ${String(rule.path)} ${rule.kind} (${rule.origin ?? 'api'})`),
       '',
       'Point the MCP server (or any Prolific client) at it with:',
       `  export PROLIFIC_URL=${sandbox.baseUrl} PROLIFIC_TOKEN=${sandbox.token}`,
@@ -36,7 +59,8 @@ export async function runSandboxCli(argv: string[]): Promise<void> {
   process.stdout.write('Sandbox stopped.\n');
 }
 
-function parseArguments(argv: readonly string[]): SandboxOptions {
+/** The options, or undefined when help was asked for. */
+function parseArguments(argv: readonly string[]): SandboxOptions | undefined {
   const options: SandboxOptions = {};
   const args = argv[0] === 'sandbox' ? argv.slice(1) : [...argv];
   for (let i = 0; i < args.length; i += 1) {
@@ -53,6 +77,10 @@ function parseArguments(argv: readonly string[]): SandboxOptions {
       options.port = Number(port);
     } else if (flag === '--token') {
       options.token = value();
+    } else if (flag === '--fault') {
+      options.faults = [...(options.faults ?? []), parseFaultSpec(value())];
+    } else if (flag === '--help' || flag === '-h') {
+      return undefined;
     } else {
       throw new Error(`Unknown argument "${arg}". ${USAGE}`);
     }

@@ -1,6 +1,7 @@
 /**
  * The loopback bridge: a node:http server on 127.0.0.1 that turns each request into a Fetch `Request`,
- * lets the sandbox answer it, and streams the Fetch `Response` back.
+ * lets the sandbox answer it, and streams the Fetch `Response` back, or breaks the connection when an
+ * injected fault says so.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,7 +22,14 @@ export interface LoopbackOptions {
   port: number;
   /** Read bodies whole (API calls) or pass them on as streams (uploads, which can be 1 GiB). */
   body: 'buffer' | 'stream';
-  dispatch: (request: Request) => Promise<Response>;
+  dispatch: (request: Request) => Promise<Answer>;
+}
+
+export interface Answer {
+  /** Absent: destroy the connection without answering. */
+  response?: Response;
+  /** Send the headers and about half of the body, then destroy the connection. */
+  truncate?: boolean;
 }
 
 export interface LoopbackServer {
@@ -79,7 +87,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Loopbac
       }
       request = new Request(url, { method, headers, body });
     }
-    await send(res, await options.dispatch(request), method);
+    const answer = await options.dispatch(request);
+    if (!answer.response) {
+      req.socket.destroy();
+      return;
+    }
+    await (answer.truncate ? sendHalf(res, answer.response, method) : send(res, answer.response, method));
   } catch (error) {
     // A client that hung up is not a sandbox failure.
     if (res.destroyed) return;
@@ -112,14 +125,34 @@ async function readWhole(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 async function send(res: ServerResponse, response: Response, method: string): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, headerRecord(response));
   if (!response.body || method === 'HEAD') {
     res.end();
     return;
   }
   await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);
+}
+
+/** An answer cut off in transit: headers promising the whole body, half of it, then a dropped connection. */
+async function sendHalf(res: ServerResponse, response: Response, method: string): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  res.writeHead(response.status, { ...headerRecord(response), 'content-length': String(body.length) });
+  // Without this, an empty half would leave the headers unsent too.
+  res.flushHeaders();
+  if (method !== 'HEAD') {
+    await new Promise<void>((resolve) => {
+      // A client that hangs up first may leave the write callback uncalled.
+      res.once('close', resolve);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => resolve());
+    });
+  }
+  res.socket?.destroy();
+}
+
+function headerRecord(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return headers;
 }

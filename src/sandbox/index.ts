@@ -3,14 +3,17 @@
  * object storage beside it, served on two loopback ports. Nothing leaves the machine and no money moves.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { getResponse, type HttpHandler } from 'msw';
 
 import { apiErrorResponse } from './errors.js';
+import { FaultList, faultResponse, REPLACES_HANDLERS, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 import { createSandboxHandlers } from './handlers/index.js';
-import { listenLoopback, type LoopbackServer } from './http.js';
+import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
 import { SandboxState } from './state.js';
 
+export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
 export { SandboxState, type SandboxSettings } from './state.js';
 
@@ -31,6 +34,8 @@ export interface SandboxOptions {
   workspaces?: number;
   /** Available balance of each workspace and of the personal account, minor units; default 100000 (£1000). */
   balance?: number;
+  /** Fault rules in force from the start; more can be added through `faults`. */
+  faults?: FaultRule[];
 }
 
 export interface RecordedRequest {
@@ -38,10 +43,12 @@ export interface RecordedRequest {
   url: string;
   origin: 'api' | 'storage';
   authorization: boolean;
-  /** 0 until the answer is ready (an upload still streaming). */
+  /** 0 until the answer is ready (an upload still streaming), and for good when a fault sent none. */
   status: number;
   /** The parsed body of a JSON request to the API (never upload bytes). */
   body?: unknown;
+  /** The injected fault this request met. */
+  fault?: FaultKind;
 }
 
 export interface RunningSandbox {
@@ -53,16 +60,21 @@ export interface RunningSandbox {
   /** Every request seen, in arrival order. */
   requests: RecordedRequest[];
   state: SandboxState;
-  /** Closes both listeners. The sandbox runs no timers, so nothing else is left to stop. */
+  /** Injected faults, applied at the transport so the handlers stay unaware of them. */
+  faults: SandboxFaults;
+  /** Ends pending fault delays and closes both listeners; the sandbox runs no other timers. */
   close(): Promise<void>;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const token = options.token ?? `sandbox-${randomBytes(16).toString('hex')}`;
   const requests: RecordedRequest[] = [];
+  const faults = new FaultList();
+  for (const rule of options.faults ?? []) faults.add(rule);
+  const closing = new AbortController();
   let handlers: HttpHandler[] = [];
 
-  async function dispatch(request: Request, origin: 'api' | 'storage'): Promise<Response> {
+  async function dispatch(request: Request, origin: 'api' | 'storage'): Promise<Answer> {
     const record: RecordedRequest = {
       method: request.method,
       url: request.url,
@@ -73,11 +85,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (origin === 'api' && /json/i.test(request.headers.get('content-type') ?? '')) {
       record.body = parseOrText(await request.clone().text());
     }
+    const fault = faults.take(origin, request.method, new URL(request.url).pathname);
+    if (fault) record.fault = fault.kind;
     requests.push(record);
+    if (fault && REPLACES_HANDLERS.has(fault.kind)) {
+      const response = faultResponse(fault, origin);
+      if (response) record.status = response.status;
+      return { response };
+    }
     const response =
       (await getResponse(handlers, request)) ?? apiErrorResponse(404, `There is no endpoint at ${new URL(request.url).pathname}.`);
+    if (fault?.kind === 'reset-after') return {};
+    if (fault?.kind === 'delay') {
+      const ended = await sleep(fault.delayMs ?? 0, true, { signal: closing.signal }).catch(() => false);
+      // Closing destroys the connection anyway; there is no one left to answer.
+      if (!ended) return {};
+    }
     record.status = response.status;
-    return response;
+    return { response, truncate: fault?.kind === 'truncate' };
   }
 
   const api = await listenLoopback({ port: options.port ?? 0, body: 'buffer', dispatch: (request) => dispatch(request, 'api') });
@@ -107,7 +132,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     token,
     requests,
     state,
+    faults,
     close: async () => {
+      closing.abort();
       await Promise.all([api.close(), storage.close()]);
     },
   };
