@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../../src/server.js';
+import { ProlificClient } from '../../src/prolific/client.js';
 import type { Config } from '../../src/config.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
@@ -29,7 +30,7 @@ export interface TestEnv {
 
 /** A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. */
 export async function startEnv(
-  options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities } = {},
+  options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities; retryBaseMs?: number } = {},
 ): Promise<TestEnv> {
   const sandbox = await startSandbox({ ...FAST, ...options.sandbox });
   const dir = await mkdtemp(join(tmpdir(), 'prolific-mcp-test-'));
@@ -42,19 +43,35 @@ export async function startEnv(
     maxUploadBytes: 10 * 1024 * 1024,
     ...options.config,
   };
-  const server = createServer({ config });
-  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  // Real backoff starts at a second; tests keep the same rules on a faster clock.
+  const client = config.token
+    ? new ProlificClient({
+        baseUrl: config.baseUrl,
+        token: config.token,
+        timeoutMs: config.timeoutMs,
+        retries: config.maxRetries,
+        retryBaseMs: options.retryBaseMs ?? 20,
+      })
+    : undefined;
+  const server = createServer({ config, client });
+  const mcpClient = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  await client.connect(clientSide);
+  await mcpClient.connect(clientSide);
   return {
-    client,
+    client: mcpClient,
     sandbox,
     dir,
-    call: (name, args = {}) => callTool(client, name, args),
+    // Every tool result of every in-memory test passes here, so the whole suite guards the token.
+    call: async (name, args = {}) => {
+      const outcome = await callTool(mcpClient, name, args);
+      if (JSON.stringify(outcome.raw).includes(sandbox.token)) throw new Error(`${name} leaked the API token in its result`);
+      return outcome;
+    },
     async close() {
-      await client.close();
+      await mcpClient.close();
       await server.close();
+      await client?.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
     },
