@@ -1,7 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDeps } from '../src/server.js';
-import { describeFailure } from '../src/tool-errors.js';
+import { readResource } from './read.js';
 
 /** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
 export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
@@ -39,9 +38,9 @@ export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
       description: 'A batch with its status, datasets and instructions.',
       mimeType: 'application/json',
     },
-    async (uri, variables, extra) => {
-      const batchId = String(variables.batch_id);
-      try {
+    async (uri, variables, extra) =>
+      readResource(uri, extra.signal, async () => {
+        const batchId = String(variables.batch_id);
         const client = deps.getClient();
         const [batch, instructions] = await Promise.all([
           client.getBatch(batchId, extra.signal),
@@ -49,9 +48,6 @@ export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
         ]);
         const body = { ...batch, instructions: instructions.body.results };
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
-      } catch (error) {
-        throw new McpError(ErrorCode.InvalidParams, describeFailure(error, `read ${uri.href}`, extra.signal));
-      }
-    },
+      }),
   );
 }

@@ -1,7 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDeps } from '../src/server.js';
-import { describeFailure } from '../src/tool-errors.js';
+import { readResource } from './read.js';
 
 /**
  * `prolific://batches/{batch_id}/report`: the batch's CSV report, the original datapoints with response
@@ -16,16 +15,12 @@ export function registerReportResource(mcp: McpServer, deps: ServerDeps): void {
       description: 'CSV of the dataset with the annotators\' responses appended.',
       mimeType: 'text/csv',
     },
-    async (uri, variables, extra) => {
-      const batchId = String(variables.batch_id);
-      try {
+    async (uri, variables, extra) =>
+      readResource(uri, extra.signal, async () => {
         const client = deps.getClient();
-        const report = await client.getReport(batchId, extra.signal);
+        const report = await client.getReport(String(variables.batch_id), extra.signal);
         const csv = await client.downloadReport(report.url, extra.signal);
         return { contents: [{ uri: uri.href, mimeType: 'text/csv', text: csv }] };
-      } catch (error) {
-        throw new McpError(ErrorCode.InvalidParams, describeFailure(error, `read ${uri.href}`, extra.signal));
-      }
-    },
+      }),
   );
 }

@@ -69,6 +69,12 @@ describe('tool failures come back as actionable isError results', () => {
     expect(result.text).toContain('list_batches');
   });
 
+  it('explains a resource that cannot be read', async () => {
+    await expect(env.client.readResource({ uri: 'prolific://batches/0199aaaa-0000-7000-8000-000000000000' })).rejects.toThrow(/404.*list_batches/);
+    const batch = ok(await env.call('create_batch', { name: 'Unset', task_details: TASK_DETAILS }));
+    await expect(env.client.readResource({ uri: `prolific://batches/${batch.id}/report` })).rejects.toThrow(/400/);
+  });
+
   it('refuses setup early while the dataset is not READY, or without instructions', async () => {
     const dataset = ok(await env.call('create_dataset', { name: 'Slow' }));
     const batch = ok(await env.call('create_batch', { name: 'B', dataset_id: dataset.id, task_details: TASK_DETAILS }));
