@@ -2,6 +2,9 @@
  * `npm run demo`: a whole annotation run, as an agent would drive it, through a real MCP client talking to the
  * built server over stdio in sandbox mode. Nothing leaves this machine and no money moves.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -31,11 +34,13 @@ async function call(name: string, args: Record<string, unknown>): Promise<Record
 }
 
 async function main(): Promise<void> {
+  // The labels are written to a scratch folder, which the server may write to alongside the repository.
+  const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [server, '--sandbox'],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PROLIFIC_UPLOAD_ROOTS: [root, exportDir].join(delimiter) },
     stderr: 'ignore',
   });
   await client.connect(transport);
@@ -101,14 +106,14 @@ async function main(): Promise<void> {
   const ready = await call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 });
   console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
 
-  step('create_study (3 annotators per review)');
+  step('create_study (5 annotators per review)');
   const study = await call('create_study', {
     batch_id: batch.id,
     name: 'Rate the sentiment of product reviews',
     description: '<p>Read two short product reviews and tell us how the customer felt.</p>',
     reward: 100,
     estimated_completion_time: 4,
-    annotators_per_task: 3,
+    annotators_per_task: 5,
   });
   console.log(`  study ${study.id}: ${study.status}, ${study.total_available_places} places × ${study.reward}p`);
   console.log(`  quoted total: ${study.total_cost} ${study.currency} minor units (fees and VAT included)`);
@@ -130,15 +135,9 @@ async function main(): Promise<void> {
   }
   console.log(`  study ${progress.status}: ${JSON.stringify(progress.submissions_by_status)}`);
 
-  step('get_responses (all pages)');
-  const responses: Record<string, any>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await call('get_responses', { batch_id: batch.id, limit: 500, ...(cursor ? { cursor } : {}) });
-    responses.push(...page.results);
-    cursor = page.next_cursor;
-  } while (cursor);
-  console.log(`  ${responses.length} response records`);
+  step('get_responses (first page)');
+  const page = await call('get_responses', { batch_id: batch.id, limit: 5 });
+  console.log(`  ${page.total} response records in all; the first: ${JSON.stringify(page.results[0]?.response)}`);
 
   step('read resource prolific://batches/{id}/report');
   const report = await client.readResource({ uri: `prolific://batches/${batch.id}/report` });
@@ -146,38 +145,61 @@ async function main(): Promise<void> {
   console.log(`  CSV report: ${rows.length} rows; columns: ${Object.keys(rows[0] ?? {}).join(' | ')}`);
   const reviewOf = new Map(rows.map((row) => [row.task_id ?? '', row.review ?? '']));
 
-  printSummary(set.instructions, responses, reviewOf);
+  step('summarize_responses');
+  const summary = await call('summarize_responses', { batch_id: batch.id });
+  printLabels(summary, reviewOf);
+
+  step('review_submissions APPROVE (pays everyone awaiting review)');
+  const awaiting = await call('get_study', { study_id: study.id });
+  console.log(`  ${awaiting.awaiting_review.length} submissions awaiting review`);
+  const reviewed = await call('review_submissions', { study_id: study.id, action: 'APPROVE' });
+  console.log(`  ${reviewed.message} Now: ${JSON.stringify(reviewed.submissions_by_status)}`);
+
+  step('export_labels');
+  const exported = await call('export_labels', { batch_id: batch.id, file_path: join(exportDir, 'review-labels.csv') });
+  console.log(`  ${exported.rows} rows → ${exported.file_path}`);
+  console.log(`  columns: ${exported.columns.join(' | ')}`);
+
+  printAgreement(summary);
   await client.close();
+  await rm(exportDir, { recursive: true, force: true });
 }
 
-/** Per review: how the annotators voted on the sentiment question, and the majority. */
-function printSummary(
-  instructions: { id: string; description: string; type: string }[],
-  responses: Record<string, any>[],
-  reviewOf: Map<string, string>,
-): void {
-  const sentiment = instructions[0];
-  if (!sentiment) return;
-  const votes = new Map<string, Map<string, number>>();
-  for (const record of responses) {
-    if (record.response.instruction_id !== sentiment.id) continue;
-    const counts = votes.get(record.task_id) ?? new Map<string, number>();
-    for (const answer of record.response.answer) counts.set(answer.value, (counts.get(answer.value) ?? 0) + 1);
-    votes.set(record.task_id, counts);
-  }
-  console.log(`\n■ Summary: "${sentiment.description}"`);
-  for (const [task, counts] of votes) {
-    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-    const total = ranked.reduce((sum, [, n]) => sum + n, 0);
-    const tie = ranked.length > 1 && ranked[0]![1] === ranked[1]![1];
-    const majority = tie ? 'tie' : `${ranked[0]![0]} (${ranked[0]![1]}/${total})`;
-    const breakdown = ranked.map(([value, n]) => `${value}: ${n}`).join(', ');
-    const review = reviewOf.get(task) ?? task;
+/** Per review: the annotators' votes on the sentiment question and the majority, as summarize_responses found them. */
+function printLabels(summary: Record<string, any>, reviewOf: Map<string, string>): void {
+  const sentiment = summary.instructions[0];
+  console.log(`  "${sentiment.description}"`);
+  for (const task of sentiment.tasks) {
+    const majority = task.majority === null ? 'tie' : `${task.majority} (${Math.round(task.share * 100)}%)`;
+    const votes = Object.entries(task.counts as Record<string, number>).map(([value, n]) => `${value}: ${n}`).join(', ');
+    const review = reviewOf.get(task.task_id) ?? task.task_id;
     const shown = review.length > 48 ? `${review.slice(0, 47)}…` : review;
-    console.log(`  ${shown.padEnd(49)} ${majority.padEnd(16)} [${breakdown}]`);
+    console.log(`  ${shown.padEnd(49)} ${majority.padEnd(16)} [${votes}]`);
   }
-  console.log('  (Sandbox annotators do not read the text: each task gets a seeded hidden answer that most of them give.)');
+}
+
+/** The last word: how far the labels can be trusted. */
+function printAgreement(summary: Record<string, any>): void {
+  console.log('\n■ Majority labels and agreement (summarize_responses)');
+  for (const instruction of summary.instructions) {
+    if (!('krippendorff_alpha' in instruction)) {
+      console.log(`  ${instruction.description}: ${instruction.answers} free-text answers, e.g. "${instruction.examples[0] ?? ''}"`);
+      continue;
+    }
+    const labels = Object.entries(instruction.counts as Record<string, number>).map(([value, n]) => `${value} ${n}`).join(', ');
+    console.log(`  ${instruction.description}${instruction.multi_select ? ' (multi-select, per option)' : ''}`);
+    console.log(
+      `    alpha ${fixed(instruction.krippendorff_alpha)}, Fleiss kappa ${fixed(instruction.fleiss_kappa)}, agreement ${fixed(instruction.percent_agreement)}; ${instruction.ties} ties of ${instruction.tasks_total} tasks; votes: ${labels}`,
+    );
+  }
+  const worst = summary.participants.slice(0, 3).map((p: Record<string, any>) => `${p.participant_id.slice(-6)} ${fixed(p.agreement_with_majority)}`);
+  console.log(`  annotators least in line with the others: ${worst.join(', ')}`);
+  console.log('  (Sandbox annotators do not read the text: each task hides a seeded answer; most annotators are careful, a few careless or random.)');
   console.log('\nDone: a whole annotation run, rehearsed against the sandbox. Nothing was spent.');
+}
+
+function fixed(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(3);
 }
 
 main().catch(async (error: unknown) => {

@@ -7,15 +7,15 @@ import { z } from 'zod';
 
 /**
  * Text that people will read. Control characters never belong in it (a model that emits them has gone wrong),
- * and the length bound keeps a runaway argument from being sent on. Both are checked by refinement, which the
- * published schema leaves out: they would cost tokens on every field in every conversation.
+ * and the length bounds keep an empty or runaway argument from being sent on. All are checked by refinement,
+ * which the published schema leaves out: they would cost tokens on every field in every conversation.
  */
 export function text(max: number) {
   return z
     .string()
     .trim()
-    .min(1)
     .superRefine((value, ctx) => {
+      if (value.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
       if (value.length > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters (got ${value.length})` });
       if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value)) {
         ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
@@ -23,11 +23,15 @@ export function text(max: number) {
     });
 }
 
-/** Prolific ids are UUIDs or 24-hex ObjectIds; refusing anything else keeps `../` and friends out of paths. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Prolific ids are UUIDs or 24-hex ObjectIds; refusing anything else keeps `../` and friends out of paths. A
+ * refinement, not a published pattern: agents copy ids from results, and the pattern would cost tokens on
+ * every id field.
+ */
 export function prolificId(what: string) {
-  return z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, `must be a Prolific ${what} id (letters, digits and dashes)`);
+  return z.string().refine((value) => ID.test(value), `must be a Prolific ${what} id (letters, digits and dashes)`);
 }
 
 export const taskDetails = z.strictObject({

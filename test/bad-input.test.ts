@@ -31,6 +31,9 @@ const VALID: Record<string, Record<string, unknown>> = {
   get_study: { study_id: UNKNOWN_ID },
   transition_study: { study_id: UNKNOWN_ID, action: 'PAUSE' },
   get_responses: { batch_id: UNKNOWN_ID },
+  summarize_responses: { batch_id: UNKNOWN_ID },
+  export_labels: { batch_id: UNKNOWN_ID, file_path: 'labels.csv' },
+  review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
 };
 
 function wrongType(schema: Schema): unknown {

@@ -5,6 +5,7 @@ import { startEnv, type TestEnv } from './support/env.js';
 
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
+const LABELS = ['summarize_responses', 'export_labels', 'review_submissions'];
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
 describe('tool catalogue', () => {
@@ -18,8 +19,8 @@ describe('tool catalogue', () => {
     await env.close();
   });
 
-  it('offers every walkthrough step and lifecycle tool, by exactly these names', () => {
-    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE].sort());
+  it('offers every walkthrough step, lifecycle and labelling tool, by exactly these names', () => {
+    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE, ...LABELS].sort());
   });
 
   it('declares all four annotations on every tool, a title, and input and output schemas', () => {
@@ -33,10 +34,13 @@ describe('tool catalogue', () => {
 
   it('marks exactly the tools that change nothing as read-only, and the spending ones as destructive', () => {
     const readOnly = tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort();
-    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces']);
+    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces', 'summarize_responses']);
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('publish_study')?.annotations?.destructiveHint).toBe(true);
     expect(byName.get('publish_study')?.annotations?.idempotentHint).toBe(false);
+    // Approving pays and rejecting is final; export_labels may replace a local file (overwrite).
+    expect(byName.get('review_submissions')?.annotations?.destructiveHint).toBe(true);
+    expect(byName.get('export_labels')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
     expect(byName.get('set_instructions')?.annotations?.destructiveHint).toBe(true);
     for (const tool of tools) {
       if (tool.annotations?.readOnlyHint) expect(tool.annotations.destructiveHint, tool.name).toBe(false);
@@ -60,7 +64,7 @@ describe('--read-only', () => {
     const env = await startEnv({ config: { readOnly: true } });
     try {
       const { tools } = await env.client.listTools();
-      expect(tools.length).toBe(6);
+      expect(tools.length).toBe(7);
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       const before = env.sandbox.requests.length;
       const result = await env.client.callTool({ name: 'create_dataset', arguments: { name: 'x' } });

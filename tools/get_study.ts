@@ -2,12 +2,20 @@ import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { prolificId, studyOut } from '../src/shapes.js';
 
+/** Enough to review a batch's worth by hand; the counts cover the rest. */
+const AWAITING_LISTED = 100;
+
 export default defineTool({
   name: 'get_study',
   title: 'Get study',
-  description: 'A study with its status, places taken and submissions counted by status.',
+  description:
+    'A study with its status, places taken, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',
   input: { study_id: prolificId('study') },
-  output: { ...studyOut.shape, submissions_by_status: z.record(z.string(), z.number()) },
+  output: {
+    ...studyOut.shape,
+    submissions_by_status: z.record(z.string(), z.number()),
+    awaiting_review: z.array(z.looseObject({ id: z.string(), participant_id: z.string() })),
+  },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal }) {
     const [study, submissions] = await Promise.all([
@@ -18,6 +26,17 @@ export default defineTool({
     for (const submission of submissions.results) {
       submissions_by_status[submission.status] = (submissions_by_status[submission.status] ?? 0) + 1;
     }
-    return { ...study, submissions_by_status };
+    const awaiting_review = submissions.results
+      .filter((submission) => submission.status === 'AWAITING REVIEW')
+      .slice(0, AWAITING_LISTED)
+      .map((submission) => ({ id: submission.id, participant_id: submission.participant_id, ...timeTaken(submission) }));
+    return { ...study, submissions_by_status, awaiting_review };
   },
 });
+
+/** Very quick submissions are the usual sign of careless work (rejection category TOO_QUICKLY). */
+function timeTaken(submission: { started_at?: string; completed_at?: string | null }): { seconds?: number } {
+  const started = Date.parse(submission.started_at ?? '');
+  const completed = Date.parse(submission.completed_at ?? '');
+  return Number.isFinite(started) && Number.isFinite(completed) ? { seconds: Math.round((completed - started) / 10) / 100 } : {};
+}

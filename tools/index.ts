@@ -15,6 +15,9 @@ import publishStudy from './publish_study.js';
 import transitionStudy from './transition_study.js';
 import getResponses from './get_responses.js';
 import listWorkspaces from './list_workspaces.js';
+import summarizeResponses from './summarize_responses.js';
+import exportLabels from './export_labels.js';
+import reviewSubmissions from './review_submissions.js';
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
@@ -34,4 +37,7 @@ export const allTools = [
   getStudy,
   transitionStudy,
   getResponses,
+  summarizeResponses,
+  exportLabels,
+  reviewSubmissions,
 ] as unknown as ToolDefinition[];

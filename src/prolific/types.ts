@@ -73,6 +73,14 @@ export interface Submission extends ApiObject {
   id: string;
   participant_id: string;
   status: string;
+  started_at?: string;
+  completed_at?: string | null;
+}
+
+/** One submission read on its own: the participant is `participant` there, not `participant_id`. */
+export interface SubmissionDetail extends ApiObject {
+  id: string;
+  status: string;
 }
 
 export interface BatchResponse extends ApiObject {

@@ -1,12 +1,29 @@
 /**
- * What a simulated participant answers. Each task has a hidden "truth" per instruction, drawn from the seed;
- * most participants give it and some stray, so that results agree the way real annotations mostly do.
+ * What a simulated participant answers. Each task has a hidden "truth" per instruction, drawn from the seed.
+ * Participants differ in diligence: most are careful and give the hidden answer most of the time, a few are
+ * careless, and a few click at random, so that agreement figures and per-annotator quality mean something
+ * and can be checked against the truth.
  */
-import type { AnswerItem, ChoiceOption, InstructionFields, OptionValue, ValidationRule } from './model.js';
+import type { AnnotatorProfile, AnswerItem, ChoiceOption, InstructionFields, OptionValue, ValidationRule } from './model.js';
 import { Random } from './random.js';
 
-/** How often a participant gives the task's hidden answer rather than another one. */
-const AGREEMENT = 0.8;
+/** Shares of careless and random annotators; everyone else is careful. */
+const CARELESS_SHARE = 0.12;
+const RANDOM_SHARE = 0.08;
+
+/** How often a multi-select task's truth has a second option. */
+const SECOND_TRUTH = 0.4;
+
+export function drawProfile(random: Random): AnnotatorProfile {
+  const roll = random.next();
+  if (roll < RANDOM_SHARE) return { diligence: 'random', reliability: 0 };
+  if (roll < RANDOM_SHARE + CARELESS_SHARE) return { diligence: 'careless', reliability: hundredths(random.between(0.45, 0.65)) };
+  return { diligence: 'careful', reliability: hundredths(random.between(0.85, 0.98)) };
+}
+
+function hundredths(value: number): number {
+  return Math.round(value * 100) / 100;
+}
 
 const SENTENCES = [
   'The response answers the question directly and stays on topic.',
@@ -30,40 +47,62 @@ const EXPLANATIONS = [
  * @param truth  drawn from the task and instruction only, so every participant of a task shares it
  * @param participant  drawn from the participant, task and instruction
  */
-export function simulateAnswer(fields: InstructionFields, truth: Random, participant: Random, fileKeyPrefix: string): AnswerItem[] {
+export function simulateAnswer(
+  fields: InstructionFields,
+  truth: Random,
+  participant: Random,
+  reliability: number,
+  fileKeyPrefix: string,
+): AnswerItem[] {
   switch (fields.type) {
     case 'multiple_choice':
-      return chooseOptions(fields, truth, participant).map((option) => ({ value: option.value }));
+      return chooseOptions(fields, truth, participant, reliability).map((option) => ({ value: option.value }));
     case 'multiple_choice_with_free_text':
-      return chooseOptions(fields, truth, participant).map((option) => ({
+      return chooseOptions(fields, truth, participant, reliability).map((option) => ({
         value: option.value,
         explanation: participant.pick(EXPLANATIONS),
       }));
     case 'free_text':
-      return [{ value: freeText(fields.validation ?? undefined, truth, participant) }];
+      return [{ value: freeText(fields.validation ?? undefined, truth, participant, reliability) }];
     case 'free_text_with_unit':
-      return [withUnit(fields, truth, participant)];
+      return [withUnit(fields, truth, participant, reliability)];
     case 'file_upload':
       return uploadedFiles(fields, participant, fileKeyPrefix);
   }
 }
 
-function chooseOptions(fields: InstructionFields, truth: Random, participant: Random): ChoiceOption[] {
+/**
+ * The option indexes a choice task hides: one, and for multi-select sometimes a second. An exclusive option
+ * ("none of the above") is always alone.
+ */
+export function hiddenChoices(fields: InstructionFields, truth: Random): number[] {
   const options = fields.options ?? [];
   if (options.length === 0) return [];
-  const limit = fields.answer_limit === -1 || fields.answer_limit === undefined ? options.length : fields.answer_limit;
-  const truthIndex = truth.int(options.length);
-  const agrees = participant.chance(AGREEMENT);
-  const firstIndex = agrees || options.length === 1 ? truthIndex : otherThan(truthIndex, options.length, participant);
-  const chosen = [firstIndex];
-  if (limit > 1) {
-    // Multi-select tasks have a second "true" option some of the time; participants add it, or a stray one.
-    const secondTruth = truth.chance(0.4) ? otherThan(truthIndex, options.length, truth) : undefined;
-    for (let index = 0; index < options.length && chosen.length < limit; index += 1) {
-      if (chosen.includes(index)) continue;
-      const probability = index === secondTruth ? 0.75 : 0.08;
-      if (participant.chance(probability)) chosen.push(index);
-    }
+  const first = truth.int(options.length);
+  if (options[first]?.exclusive || !isMultiSelect(fields) || !truth.chance(SECOND_TRUTH)) return [first];
+  const second = otherThan(first, options.length, truth);
+  return options[second]?.exclusive ? [first] : [first, second].sort((a, b) => a - b);
+}
+
+function isMultiSelect(fields: InstructionFields): boolean {
+  return fields.answer_limit !== 1;
+}
+
+function chooseOptions(fields: InstructionFields, truth: Random, participant: Random, reliability: number): ChoiceOption[] {
+  const options = fields.options ?? [];
+  if (options.length === 0) return [];
+  const hidden = hiddenChoices(fields, truth);
+  let chosen: number[];
+  if (!isMultiSelect(fields)) {
+    chosen = [participant.chance(reliability) ? (hidden[0] ?? 0) : participant.int(options.length)];
+  } else {
+    // Each option is a yes/no decision: the hidden one with probability `reliability`, a coin toss otherwise.
+    const decided = options.map((_, index) => (participant.chance(reliability) ? hidden.includes(index) : participant.chance(0.5)));
+    chosen = options.map((_, index) => index).filter((index) => decided[index]);
+    if (chosen.length === 0) chosen = [participant.chance(reliability) ? (hidden[0] ?? 0) : participant.int(options.length)];
+    const limit = fields.answer_limit === undefined || fields.answer_limit === -1 ? options.length : fields.answer_limit;
+    // Over the limit, the hidden options are kept first.
+    chosen = [...chosen.filter((index) => hidden.includes(index)), ...chosen.filter((index) => !hidden.includes(index))].slice(0, limit);
   }
   const picked = chosen.sort((a, b) => a - b).map((index) => options[index]).filter((option) => option !== undefined);
   const exclusive = picked.find((option) => option.exclusive);
@@ -74,10 +113,10 @@ function otherThan(index: number, count: number, random: Random): number {
   return (index + 1 + random.int(count - 1)) % count;
 }
 
-function freeText(validation: ValidationRule | undefined, truth: Random, participant: Random): string {
-  if (validation?.type === 'number') return String(numberAnswer(validation, truth, participant));
-  const sentence = participant.chance(AGREEMENT) ? SENTENCES[truth.int(SENTENCES.length)] ?? '' : participant.pick(SENTENCES);
-  return fitLength(sentence, validation);
+function freeText(validation: ValidationRule | undefined, truth: Random, participant: Random, reliability: number): string {
+  if (validation?.type === 'number') return String(numberAnswer(validation, truth, participant, reliability));
+  const hidden = SENTENCES[truth.int(SENTENCES.length)] ?? '';
+  return fitLength(participant.chance(reliability) ? hidden : participant.pick(SENTENCES), validation);
 }
 
 function fitLength(text: string, validation: ValidationRule | undefined): string {
@@ -88,24 +127,28 @@ function fitLength(text: string, validation: ValidationRule | undefined): string
   return out.length > max ? out.slice(0, Math.max(0, max)).trimEnd() : out;
 }
 
-/** A number near the task's hidden value, inside the validation bounds, whole when the bounds are. */
-function numberAnswer(validation: ValidationRule | undefined, truth: Random, participant: Random): number {
+/**
+ * A number near the task's hidden value (within 5% of the range) for a reliable answer, anywhere in the range
+ * otherwise; inside the validation bounds, whole when the bounds are.
+ */
+function numberAnswer(validation: ValidationRule | undefined, truth: Random, participant: Random, reliability: number): number {
   const min = validation?.min ?? 0;
   const max = validation?.max ?? Math.max(min + 100, 100);
   const span = max - min;
   const target = min + truth.next() * span;
-  const value = Math.min(max, Math.max(min, target + (participant.next() - 0.5) * span * 0.1));
+  const guess = participant.chance(reliability) ? target + (participant.next() - 0.5) * span * 0.1 : min + participant.next() * span;
+  const value = Math.min(max, Math.max(min, guess));
   const whole = Number.isInteger(min) && Number.isInteger(max);
   return whole ? Math.min(max, Math.max(min, Math.round(value))) : Math.round(value * 100) / 100;
 }
 
-function withUnit(fields: InstructionFields, truth: Random, participant: Random): AnswerItem {
+function withUnit(fields: InstructionFields, truth: Random, participant: Random, reliability: number): AnswerItem {
   const units = fields.unit_options ?? [];
   const defaultUnit = units.find((unit) => String(unit.value) === fields.default_unit);
   const truthUnit = defaultUnit ?? units[truth.int(units.length)];
-  const unit = participant.chance(AGREEMENT) || units.length < 2 ? truthUnit : participant.pick(units);
+  const unit = participant.chance(reliability) || units.length < 2 ? truthUnit : participant.pick(units);
   const value: OptionValue | undefined = unit?.value;
-  return { value: String(numberAnswer(unit?.validation, truth, participant)), unit: value ?? null };
+  return { value: String(numberAnswer(unit?.validation, truth, participant, reliability)), unit: value ?? null };
 }
 
 const CONTENT_TYPES: Record<string, string> = {

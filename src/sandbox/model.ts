@@ -196,8 +196,14 @@ export interface StudyRecord {
   activeMsBefore: number;
   /** When the current ACTIVE stretch began; meaningful only while ACTIVE. */
   activeSince: number;
-  /** How many simulated participants have taken a place so far. */
+  /** How many simulated participants have taken a place so far, including those who gave it back. */
   arrivals: number;
+  /** The active time at which the next participant may take a free place. */
+  nextArrivalActiveMs: number;
+  /** Task groups are served in turn; this counts the turns. */
+  nextGroup: number;
+  /** Task groups whose participant gave the place back, served again before new turns. */
+  reopenedGroups: number[];
 }
 
 export interface StudyFields {
@@ -224,14 +230,26 @@ export interface StudyFields {
   metadata: unknown;
 }
 
+/**
+ * How a simulated participant annotates: with probability `reliability` they give a task's hidden answer,
+ * otherwise any answer at random. Random clickers have a reliability of 0.
+ */
+export interface AnnotatorProfile {
+  diligence: 'careful' | 'careless' | 'random';
+  reliability: number;
+}
+
 export interface SubmissionRecord {
   id: string;
   studyId: string;
   participantId: string;
   status: SubmissionStatus;
   startedAt: number;
-  /** When the simulated participant finishes the task group (or finished). */
+  /** When the simulated participant submits, returns the place or times out (or did). */
   finishesAt: number;
+  /** What happens at `finishesAt`. */
+  outcome: 'submit' | 'return' | 'time-out';
+  profile: AnnotatorProfile;
   completedAt: number | null;
   studyCode: string | null;
   /** Index of the task group this participant annotates. */

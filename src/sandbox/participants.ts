@@ -1,68 +1,142 @@
 /**
- * Simulated participants. While a study is ACTIVE a new participant takes a place every
- * `participantIntervalMs` of active time, up to the study's places; each annotates one task group (groups
- * are served in turn, so each gets `annotators_per_task` participants), holds a RESERVED then ACTIVE
- * submission for `completionMs`, and submits: responses for every task of the group and every instruction,
- * and a submission AWAITING REVIEW (or APPROVED when the completion code says to approve automatically).
+ * Simulated participants. While a study is ACTIVE and has a free place, a new participant takes one every
+ * `participantIntervalMs` of active time and annotates one task group: groups are served in turn, so each
+ * gets `annotators_per_task` participants. A participant holds a RESERVED then ACTIVE submission and then
+ * either submits (responses for every task of the group and every instruction, and a submission AWAITING
+ * REVIEW, or APPROVED when the completion code approves automatically), returns the place, or runs past the
+ * maximum allowed time. A place given back is offered again and its task group goes to the next participant.
  *
- * Everything is computed from timestamps when the state is read, and every participant draws from their
- * own seeded generator, so the outcome depends only on the seed and the elapsed time.
+ * Participants differ (answers.ts): most are careful, a few careless, a few click at random, and the less
+ * careful are quicker. Everything is worked out from timestamps when the state is read, events in time order,
+ * and every participant draws from their own seeded generator, so the outcome depends only on the seed and
+ * the elapsed time.
  */
-import { simulateAnswer } from './answers.js';
-import type { BatchRecord, StudyRecord, SubmissionRecord } from './model.js';
+import { drawProfile, simulateAnswer } from './answers.js';
+import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
 import { taskGroupCount, taskId, tasksInGroup } from './processing.js';
 import { derivedRandom } from './random.js';
 import type { SandboxState } from './state.js';
-import { publishIfDue, settleStudy } from './study-lifecycle.js';
+import { holdsPlace, publishIfDue, settleStudy } from './study-lifecycle.js';
+
+/** Time taken relative to `completionMs`, by diligence: careless and random annotators rush. */
+const PACE: Record<AnnotatorProfile['diligence'], [number, number]> = {
+  careful: [0.8, 1.4],
+  careless: [0.4, 0.7],
+  random: [0.25, 0.5],
+};
 
 export function advanceStudies(state: SandboxState, now: number): void {
   for (const study of state.studies.values()) {
     publishIfDue(state, study, now);
-    if (study.status === 'ACTIVE') admitParticipants(state, study, now);
-    for (const submission of state.submissionsOf(study.id)) progress(state, study, submission, now);
+    runUntil(state, study, now);
     settleStudy(state, study);
   }
 }
 
-function admitParticipants(state: SandboxState, study: StudyRecord, now: number): void {
-  const interval = Math.max(1, state.settings.participantIntervalMs);
-  const activeMs = study.activeMsBefore + (now - study.activeSince);
-  const due = Math.min(study.fields.total_available_places, Math.floor(activeMs / interval));
-  const batch = state.batches.get(study.fields.data_collection_id);
-  const plan = batch?.setup?.plan;
-  if (!plan) return;
-  const groups = Math.max(1, taskGroupCount(plan));
-  while (study.arrivals < due) {
-    const arrival = study.arrivals;
-    const startedAt = Math.max(study.activeSince, study.activeSince + (arrival + 1) * interval - study.activeMsBefore);
-    const random = derivedRandom(state.settings.seed, study.id, 'participant', arrival);
-    const submission: SubmissionRecord = {
-      id: random.objectId(),
-      studyId: study.id,
-      participantId: random.objectId(),
-      status: 'RESERVED',
-      startedAt,
-      finishesAt: startedAt + state.settings.completionMs,
-      completedAt: null,
-      studyCode: null,
-      taskGroup: arrival % groups,
-    };
-    state.addSubmission(submission);
-    study.arrivals += 1;
+/** Plays the study's arrivals and endings up to `now`, earliest first, since each can free or fill a place. */
+function runUntil(state: SandboxState, study: StudyRecord, now: number): void {
+  const submissions = state.submissionsOf(study.id);
+  const inProgress = submissions.filter(isInProgress);
+  let taken = submissions.filter(holdsPlace).length;
+  const plan = state.batches.get(study.fields.data_collection_id)?.setup?.plan;
+  for (;;) {
+    const ending = inProgress.reduce<SubmissionRecord | undefined>((first, s) => (!first || s.finishesAt < first.finishesAt ? s : first), undefined);
+    const places = study.fields.total_available_places;
+    const arrival = plan && study.status === 'ACTIVE' && taken < places ? nextArrival(study) : Number.POSITIVE_INFINITY;
+    if (ending && ending.finishesAt <= now && ending.finishesAt <= arrival) {
+      const wasFull = taken >= places;
+      inProgress.splice(inProgress.indexOf(ending), 1);
+      finish(state, study, ending);
+      if (!holdsPlace(ending)) {
+        taken -= 1;
+        study.reopenedGroups.push(ending.taskGroup);
+        // The next participant comes one interval after the place is freed, not at a slot that passed while full.
+        if (wasFull) study.nextArrivalActiveMs = Math.max(study.nextArrivalActiveMs, activeMsAt(study, ending.finishesAt) + interval(state));
+      }
+    } else if (plan && arrival <= now) {
+      inProgress.push(admit(state, study, plan, arrival));
+      taken += 1;
+    } else {
+      break;
+    }
+  }
+  // A place is RESERVED for the first fifth of the participant's time, then ACTIVE.
+  for (const submission of inProgress) {
+    if (now >= submission.startedAt + (submission.finishesAt - submission.startedAt) / 5) submission.status = 'ACTIVE';
   }
 }
 
-/** A place is RESERVED for the first fifth of the participant's time, then ACTIVE until they submit. */
-function progress(state: SandboxState, study: StudyRecord, submission: SubmissionRecord, now: number): void {
-  if (submission.status !== 'RESERVED' && submission.status !== 'ACTIVE') return;
-  if (now >= submission.finishesAt) {
-    submit(state, study, submission);
-  } else if (now >= submission.startedAt + state.settings.completionMs / 5) {
-    submission.status = 'ACTIVE';
+/** Lets recruiting go on after places were added: the next participant comes one interval from now. */
+export function reopenPlaces(state: SandboxState, study: StudyRecord, now: number): void {
+  if (study.status === 'AWAITING REVIEW') {
+    study.status = 'ACTIVE';
+    study.activeSince = now;
+    study.activeMsBefore = study.nextArrivalActiveMs;
+    study.nextArrivalActiveMs += interval(state);
+  } else if (study.status === 'ACTIVE') {
+    study.nextArrivalActiveMs = Math.max(study.nextArrivalActiveMs, activeMsAt(study, now) + interval(state));
   }
 }
 
-function submit(state: SandboxState, study: StudyRecord, submission: SubmissionRecord): void {
+function interval(state: SandboxState): number {
+  return Math.max(1, state.settings.participantIntervalMs);
+}
+
+/** The study's active time (time spent ACTIVE since publishing) at wall time `at`. */
+function activeMsAt(study: StudyRecord, at: number): number {
+  return study.status === 'ACTIVE' ? study.activeMsBefore + Math.max(0, at - study.activeSince) : study.activeMsBefore;
+}
+
+function nextArrival(study: StudyRecord): number {
+  return Math.max(study.activeSince, study.activeSince + study.nextArrivalActiveMs - study.activeMsBefore);
+}
+
+function isInProgress(submission: SubmissionRecord): boolean {
+  return submission.status === 'RESERVED' || submission.status === 'ACTIVE';
+}
+
+function admit(state: SandboxState, study: StudyRecord, plan: TaskPlan, startedAt: number): SubmissionRecord {
+  const { completionMs, seed, returnRate, timeoutRate } = state.settings;
+  const random = derivedRandom(seed, study.id, 'participant', study.arrivals);
+  const id = random.objectId();
+  const participantId = random.objectId();
+  const profile = drawProfile(random);
+  const [slowest, fastest] = PACE[profile.diligence];
+  const duration = completionMs * random.between(slowest, fastest);
+  const returns = random.chance(returnRate);
+  const returnAfter = duration * random.between(0.2, 0.9);
+  const timesOut = random.chance(timeoutRate);
+  // The study's maximum allowed time, on the sandbox's clock where `completionMs` stands for the estimated time.
+  const allowed = completionMs * Math.max(2, study.fields.maximum_allowed_time / study.fields.estimated_completion_time);
+  const outcome = returns ? 'return' : timesOut ? 'time-out' : 'submit';
+  const submission: SubmissionRecord = {
+    id,
+    studyId: study.id,
+    participantId,
+    status: 'RESERVED',
+    startedAt,
+    finishesAt: startedAt + Math.round(outcome === 'return' ? returnAfter : outcome === 'time-out' ? allowed : duration),
+    outcome,
+    profile,
+    completedAt: null,
+    studyCode: null,
+    taskGroup: study.reopenedGroups.shift() ?? study.nextGroup++ % Math.max(1, taskGroupCount(plan)),
+  };
+  state.addSubmission(submission);
+  study.arrivals += 1;
+  study.nextArrivalActiveMs += interval(state);
+  return submission;
+}
+
+function finish(state: SandboxState, study: StudyRecord, submission: SubmissionRecord): void {
+  if (submission.outcome === 'return') {
+    submission.status = 'RETURNED';
+    return;
+  }
+  if (submission.outcome === 'time-out') {
+    submission.status = 'TIMED-OUT';
+    return;
+  }
   const code = study.fields.completion_codes.find((candidate) => candidate.code_type === 'COMPLETED');
   const autoApprove = code?.actions.some((action) => action.action === 'AUTOMATICALLY_APPROVE') ?? false;
   submission.status = autoApprove ? 'APPROVED' : 'AWAITING REVIEW';
@@ -72,13 +146,17 @@ function submit(state: SandboxState, study: StudyRecord, submission: SubmissionR
   if (batch) recordResponses(state, batch, submission);
 }
 
+/** Tasks are answered one after another across the participant's time, so each answer has its own time. */
 function recordResponses(state: SandboxState, batch: BatchRecord, submission: SubmissionRecord): void {
   const plan = batch.setup?.plan;
   if (!plan) return;
   const responses = state.responsesOf(batch.id);
   const seed = state.settings.seed;
-  for (const task of tasksInGroup(plan, submission.taskGroup)) {
+  const tasks = tasksInGroup(plan, submission.taskGroup);
+  const duration = submission.finishesAt - submission.startedAt;
+  tasks.forEach((task, position) => {
     const id = taskId(state, batch.id, task);
+    const answeredAt = Math.round(submission.startedAt + (duration * (position + 1)) / tasks.length);
     for (const instruction of batch.instructions) {
       const truth = derivedRandom(seed, batch.id, 'truth', task, instruction.id);
       const participant = derivedRandom(seed, submission.id, 'answer', task, instruction.id);
@@ -90,11 +168,17 @@ function recordResponses(state: SandboxState, batch: BatchRecord, submission: Su
         submissionId: submission.id,
         taskId: id,
         datapoint: task,
-        createdAt: submission.completedAt ?? submission.finishesAt,
+        createdAt: answeredAt,
         instructionId: instruction.id,
         type: instruction.fields.type,
-        answer: simulateAnswer(instruction.fields, truth, participant, `task-builder/${batch.id}/${responseId}`),
+        answer: simulateAnswer(
+          instruction.fields,
+          truth,
+          participant,
+          submission.profile.reliability,
+          `task-builder/${batch.id}/${responseId}`,
+        ),
       });
     }
-  }
+  });
 }

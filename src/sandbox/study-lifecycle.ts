@@ -3,7 +3,7 @@
  * finishes on its own (all places filled and submitted → AWAITING REVIEW; all reviewed → COMPLETED).
  */
 import { badRequest } from './errors.js';
-import type { StudyRecord, StudyStatus, SubmissionStatus } from './model.js';
+import type { StudyRecord, StudyStatus, SubmissionRecord, SubmissionStatus } from './model.js';
 import { formatMoney, studyCost, walletBalance, walletName, walletOf } from './money.js';
 import type { SandboxState } from './state.js';
 
@@ -21,6 +21,11 @@ const TRANSITIONS: Record<StudyStatus, Partial<Record<StudyAction, StudyStatus>>
 };
 
 const IN_PROGRESS: readonly SubmissionStatus[] = ['RESERVED', 'ACTIVE'];
+
+/** A returned or timed-out submission gives its place back for someone else to take. */
+export function holdsPlace(submission: SubmissionRecord): boolean {
+  return submission.status !== 'RETURNED' && submission.status !== 'TIMED-OUT';
+}
 
 /** Applies an action at the current time, or throws a 400 naming the status and the actions it allows. */
 export function transitionStudy(state: SandboxState, study: StudyRecord, action: StudyAction, publishAt: number | undefined): void {
@@ -82,7 +87,7 @@ export function settleStudy(state: SandboxState, study: StudyRecord): void {
   const submissions = state.submissionsOf(study.id);
   if (submissions.some((submission) => IN_PROGRESS.includes(submission.status))) return;
   const awaiting = submissions.some((submission) => submission.status === 'AWAITING REVIEW');
-  if (study.status === 'ACTIVE' && study.arrivals >= study.fields.total_available_places) {
+  if (study.status === 'ACTIVE' && submissions.filter(holdsPlace).length >= study.fields.total_available_places) {
     study.status = awaiting ? 'AWAITING REVIEW' : 'COMPLETED';
   } else if (study.status === 'AWAITING REVIEW' && !awaiting) {
     study.status = 'COMPLETED';

@@ -7,7 +7,8 @@ import { HttpResponse } from 'msw';
 import { badRequest } from '../errors.js';
 import type { StudyRecord } from '../model.js';
 import { CURRENCY, formatMoney, studyCost, walletBalance, walletName, walletOf } from '../money.js';
-import { settleStudy, STUDY_ACTIONS, transitionStudy } from '../study-lifecycle.js';
+import { reopenPlaces } from '../participants.js';
+import { holdsPlace, settleStudy, STUDY_ACTIONS, transitionStudy } from '../study-lifecycle.js';
 import { draftBody, validateStudy } from '../study-rules.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
@@ -33,6 +34,9 @@ export function studyRoutes(state: SandboxState): Route[] {
         activeMsBefore: 0,
         activeSince: now,
         arrivals: 0,
+        nextArrivalActiveMs: Math.max(1, state.settings.participantIntervalMs),
+        nextGroup: 0,
+        reopenedGroups: [],
       };
       state.studies.set(study.id, study);
       return json(studyView(state, study), 201);
@@ -85,7 +89,7 @@ function studyView(state: SandboxState, study: StudyRecord): Record<string, unkn
     external_study_url: null,
     reward: f.reward,
     total_available_places: f.total_available_places,
-    places_taken: submissions.filter((s) => !['RETURNED', 'TIMED-OUT'].includes(s.status)).length,
+    places_taken: submissions.filter(holdsPlace).length,
     number_of_submissions: submissions.length,
     estimated_completion_time: f.estimated_completion_time,
     maximum_allowed_time: f.maximum_allowed_time,
@@ -142,11 +146,6 @@ function updateLiveStudy(state: SandboxState, study: StudyRecord, changes: Recor
     );
   }
   study.fields.total_available_places = places;
-  if (study.status === 'AWAITING REVIEW') {
-    // Recruiting resumes one participant interval from now.
-    study.status = 'ACTIVE';
-    study.activeSince = state.now();
-    study.activeMsBefore = study.arrivals * state.settings.participantIntervalMs;
-  }
+  reopenPlaces(state, study, state.now());
   settleStudy(state, study);
 }

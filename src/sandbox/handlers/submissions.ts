@@ -70,7 +70,8 @@ export function submissionRoutes(state: SandboxState): Route[] {
       for (const studyId of new Set(targets.map((submission) => submission.studyId))) {
         settleStudy(state, state.findStudy(studyId));
       }
-      return json({});
+      // The API documents a bare JSON string here: the approval is queued. The sandbox applies it at once.
+      return json('Bulk approve in progress');
     }),
     apiRoute(state, 'GET', '/api/v1/submissions/:submissionId', ({ params }) =>
       json(submissionView(state.findSubmission(params.submissionId ?? ''))),

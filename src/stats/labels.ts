@@ -1,0 +1,229 @@
+/**
+ * From response records to labels: per task, the votes and the majority of every multiple-choice instruction;
+ * per instruction, agreement; per annotator, how often they side with the others. Pure: no I/O.
+ *
+ * A single-select answer is one rating of the task. A multi-select answer is analysed one option at a time,
+ * each option a chosen / not-chosen decision, as is usual for multi-label annotation: an option's majority is
+ * "chosen" when more than half the task's annotators chose it, and the task's majority label is the set of
+ * such options.
+ */
+import type { BatchResponse, Instruction } from '../prolific/types.js';
+import { fleissKappa, krippendorffAlpha, percentAgreement, plurality, tally } from './agreement.js';
+
+export const CHOICE_TYPES: ReadonlySet<string> = new Set(['multiple_choice', 'multiple_choice_with_free_text']);
+
+export interface ChoiceInstruction {
+  id: string;
+  answer_limit?: number;
+  options?: { value: unknown }[];
+}
+
+/** What the analysis reads of an instruction as the API returns it. */
+export function choiceInstruction(instruction: Instruction): ChoiceInstruction {
+  return {
+    id: instruction.id,
+    ...(typeof instruction.answer_limit === 'number' ? { answer_limit: instruction.answer_limit } : {}),
+    ...(Array.isArray(instruction.options) ? { options: instruction.options as { value: unknown }[] } : {}),
+  };
+}
+
+export interface TaskLabel {
+  task_id: string;
+  /** Annotators who answered. */
+  ratings: number;
+  /** Votes per value; for multi-select, how many annotators chose each option. */
+  counts: Record<string, number>;
+  /** Null on a tie; for multi-select, the options more than half chose. */
+  majority: string | string[] | null;
+  /** Share of annotators who gave exactly the majority answer; null on a tie. */
+  share: number | null;
+  tie: boolean;
+}
+
+export interface ChoiceAnalysis {
+  instruction_id: string;
+  multi_select: boolean;
+  /** In the order tasks first appear in the records. */
+  tasks: TaskLabel[];
+  /** Votes per value over all tasks. */
+  counts: Record<string, number>;
+  krippendorff_alpha: number | null;
+  fleiss_kappa: number | null;
+  percent_agreement: number | null;
+}
+
+export interface AnnotatorAgreement {
+  participant_id: string;
+  /** Distinct tasks answered. */
+  tasks: number;
+  /** Answers (for multi-select, option decisions) compared with a clear majority of the other annotators. */
+  compared: number;
+  matched: number;
+  agreement_with_majority: number | null;
+}
+
+const CHOSEN = '1';
+const NOT_CHOSEN = '0';
+
+/**
+ * @param records  response records in any order; a repeated (participant, task, instruction) keeps its first
+ * @param instructions  the choice instructions to analyse, in the order to report them
+ */
+export function analyseChoices(
+  records: readonly BatchResponse[],
+  instructions: readonly ChoiceInstruction[],
+): { choices: ChoiceAnalysis[]; annotators: AnnotatorAgreement[] } {
+  const byInstruction = new Map<string, Map<string, Map<string, string[]>>>();
+  const tasksOf = new Map<string, Set<string>>();
+  for (const record of records) {
+    const tasks = tasksOf.get(record.participant_id) ?? new Set<string>();
+    tasks.add(record.task_id);
+    tasksOf.set(record.participant_id, tasks);
+    const instructionId = record.response?.instruction_id;
+    if (!instructionId) continue;
+    const byTask = byInstruction.get(instructionId) ?? new Map<string, Map<string, string[]>>();
+    byInstruction.set(instructionId, byTask);
+    const raters = byTask.get(record.task_id) ?? new Map<string, string[]>();
+    byTask.set(record.task_id, raters);
+    if (!raters.has(record.participant_id)) raters.set(record.participant_id, chosenValues(record.response.answer));
+  }
+
+  const tallies = new Map<string, { compared: number; matched: number }>();
+  const compare = (participant: string, matched: boolean): void => {
+    const entry = tallies.get(participant) ?? { compared: 0, matched: 0 };
+    entry.compared += 1;
+    if (matched) entry.matched += 1;
+    tallies.set(participant, entry);
+  };
+
+  const choices = instructions.map((instruction) => {
+    const byTask = byInstruction.get(instruction.id) ?? new Map<string, Map<string, string[]>>();
+    const multi = isMultiSelect(instruction, byTask);
+    const analysis = multi ? multiSelect(instruction, byTask, compare) : singleSelect(byTask, compare);
+    return { instruction_id: instruction.id, multi_select: multi, ...analysis };
+  });
+
+  const annotators = [...tasksOf].map(([participant_id, tasks]) => {
+    const { compared, matched } = tallies.get(participant_id) ?? { compared: 0, matched: 0 };
+    return { participant_id, tasks: tasks.size, compared, matched, agreement_with_majority: compared ? matched / compared : null };
+  });
+  // Worst first, so that careless annotators head the list; those never compared go last.
+  annotators.sort(
+    (a, b) =>
+      (a.agreement_with_majority ?? 2) - (b.agreement_with_majority ?? 2) ||
+      b.compared - a.compared ||
+      a.participant_id.localeCompare(b.participant_id),
+  );
+  return { choices, annotators };
+}
+
+type Compare = (participant: string, matched: boolean) => void;
+type Analysis = Omit<ChoiceAnalysis, 'instruction_id' | 'multi_select'>;
+
+function chosenValues(answer: unknown): string[] {
+  if (!Array.isArray(answer)) return [];
+  const values: string[] = [];
+  for (const item of answer) {
+    const value = (item as { value?: unknown } | null)?.value;
+    if (value === undefined || value === null) continue;
+    const text = String(value);
+    if (!values.includes(text)) values.push(text);
+  }
+  return values;
+}
+
+/** answer_limit says so when known; otherwise any answer with two options gives it away. */
+function isMultiSelect(instruction: ChoiceInstruction, byTask: Map<string, Map<string, string[]>>): boolean {
+  if (instruction.answer_limit !== undefined) return instruction.answer_limit !== 1;
+  for (const raters of byTask.values()) for (const values of raters.values()) if (values.length > 1) return true;
+  return false;
+}
+
+function singleSelect(byTask: Map<string, Map<string, string[]>>, compare: Compare): Analysis {
+  const tasks: TaskLabel[] = [];
+  const units: string[][] = [];
+  const overall = new Map<string, number>();
+  for (const [task_id, raters] of byTask) {
+    // An answer without a value is a missing rating, not a label.
+    const ratings = [...raters].flatMap(([participant, values]) => (values[0] === undefined ? [] : [[participant, values[0]] as const]));
+    if (ratings.length === 0) continue;
+    const values = ratings.map(([, value]) => value);
+    const counts = tally(values);
+    for (const [value, n] of counts) overall.set(value, (overall.get(value) ?? 0) + n);
+    const top = plurality(counts);
+    tasks.push({
+      task_id,
+      ratings: values.length,
+      counts: Object.fromEntries(counts),
+      majority: top.value,
+      share: top.tie ? null : top.count / values.length,
+      tie: top.tie,
+    });
+    units.push(values);
+    for (const [participant, value] of ratings) {
+      const others = new Map(counts);
+      others.set(value, (others.get(value) ?? 0) - 1);
+      const theirs = plurality(others);
+      if (theirs.value !== null) compare(participant, theirs.value === value);
+    }
+  }
+  return { tasks, counts: Object.fromEntries(overall), ...agreement(units) };
+}
+
+function multiSelect(instruction: ChoiceInstruction, byTask: Map<string, Map<string, string[]>>, compare: Compare): Analysis {
+  // Every option of the instruction is a decision, including options nobody chose: not choosing is an answer.
+  const options = (instruction.options ?? []).map((option) => String(option.value));
+  for (const raters of byTask.values()) {
+    for (const values of raters.values()) for (const value of values) if (!options.includes(value)) options.push(value);
+  }
+  const tasks: TaskLabel[] = [];
+  const units: string[][] = [];
+  const overall = new Map<string, number>();
+  for (const [task_id, raters] of byTask) {
+    const answers = [...raters];
+    const m = answers.length;
+    const counts = new Map<string, number>();
+    const majority: string[] = [];
+    let tie = false;
+    for (const option of options) {
+      const decisions = answers.map(([, values]) => (values.includes(option) ? CHOSEN : NOT_CHOSEN));
+      const chosen = decisions.filter((decision) => decision === CHOSEN).length;
+      if (chosen > 0) {
+        counts.set(option, chosen);
+        overall.set(option, (overall.get(option) ?? 0) + chosen);
+      }
+      if (2 * chosen === m) tie = true;
+      else if (2 * chosen > m) majority.push(option);
+      units.push(decisions);
+      answers.forEach(([participant], index) => {
+        const own = decisions[index] === CHOSEN ? 1 : 0;
+        const othersChosen = chosen - own;
+        const others = m - 1;
+        if (others > 0 && 2 * othersChosen !== others) compare(participant, 2 * othersChosen > others === (own === 1));
+      });
+    }
+    const exact = answers.filter(([, values]) => values.length === majority.length && majority.every((option) => values.includes(option))).length;
+    tasks.push({
+      task_id,
+      ratings: m,
+      counts: Object.fromEntries(counts),
+      majority: tie ? null : majority,
+      share: tie ? null : exact / m,
+      tie,
+    });
+  }
+  return { tasks, counts: Object.fromEntries(overall), ...agreement(units) };
+}
+
+function agreement(units: string[][]): Pick<ChoiceAnalysis, 'krippendorff_alpha' | 'fleiss_kappa' | 'percent_agreement'> {
+  return {
+    krippendorff_alpha: krippendorffAlpha(units),
+    fleiss_kappa: fleissKappa(units),
+    percent_agreement: percentAgreement(units),
+  };
+}
+
+/** Tasks in the order a reviewer should look at them: ties first, then the weakest majorities. */
+export function mostContestedFirst(tasks: readonly TaskLabel[]): TaskLabel[] {
+  return [...tasks].sort((a, b) => Number(b.tie) - Number(a.tie) || (a.share ?? 0) - (b.share ?? 0) || b.ratings - a.ratings);
+}

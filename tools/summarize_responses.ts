@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { defineTool, ToolError } from '../src/tool.js';
+import { prolificId } from '../src/shapes.js';
+import type { BatchResponse, Instruction } from '../src/prolific/types.js';
+import type { AnnotatorAgreement, ChoiceInstruction, TaskLabel } from '../src/stats/labels.js';
+
+/**
+ * Both copies of the result (structured and text) reach the agent, so its JSON stays under this many
+ * characters: with ids at about 2.4 characters per o200k token, the two copies stay under 20,000 tokens.
+ */
+const BUDGET_CHARS = 20_000;
+/** Annotator rows come before task rows, worst first, within this part of the budget. */
+const ANNOTATOR_BUDGET_CHARS = 5_000;
+
+interface Limits {
+  description: number;
+  examples: number;
+  exampleLength: number;
+}
+
+const ROOMY: Limits = { description: 200, examples: 3, exampleLength: 160 };
+const TIGHT: Limits = { description: 60, examples: 1, exampleLength: 60 };
+
+export default defineTool({
+  name: 'summarize_responses',
+  title: 'Summarize responses',
+  description:
+    "Labels and agreement from a batch's responses. Per multiple-choice instruction: each task's counts, majority (null on a tie) and share, Krippendorff's alpha, Fleiss' kappa, percent agreement; per annotator, agreement with the others' majority, worst first; counts and examples of text answers. Big batches list the most contested tasks; export_labels writes all.",
+  input: {
+    batch_id: prolificId('batch'),
+    instruction_id: prolificId('instruction').optional(),
+  },
+  output: {
+    batch_id: z.string(),
+    responses: z.number(),
+    instructions: z.array(z.looseObject({ instruction_id: z.string(), type: z.string() })),
+    participants: z.array(z.looseObject({ participant_id: z.string(), agreement_with_majority: z.number().nullable() })),
+    note: z.string().optional(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run(args, { client, signal }) {
+    const [{ results: records }, listed] = await Promise.all([
+      client.getResponses(args.batch_id, signal),
+      client.getInstructions(args.batch_id, signal),
+    ]);
+    // Loaded on first use, so that starting the server costs nothing for them.
+    const { analyseChoices, choiceInstruction, CHOICE_TYPES, mostContestedFirst } = await import('../src/stats/labels.js');
+    let scope = instructionsOf(listed.body.results, records, choiceInstruction);
+    if (args.instruction_id) {
+      scope = scope.filter((instruction) => instruction.id === args.instruction_id);
+      if (scope.length === 0) {
+        throw new ToolError(`instruction_id ${args.instruction_id} is not an instruction of batch ${args.batch_id}; get_batch lists them.`);
+      }
+    }
+    const inScope = new Set(scope.map((instruction) => instruction.id));
+    const considered = records.filter((record) => inScope.has(record.response?.instruction_id));
+    if (considered.length === 0) {
+      return {
+        batch_id: args.batch_id,
+        responses: 0,
+        instructions: scope.map((i) => ({ instruction_id: i.id, type: i.type, description: clip(i.description, ROOMY.description) })),
+        participants: [],
+        note: 'No responses yet. Follow the study with get_study and summarize once submissions arrive.',
+      };
+    }
+    const { digestAnswers } = await import('../src/stats/text-answers.js');
+
+    const choiceScope = scope.filter((instruction) => CHOICE_TYPES.has(instruction.type));
+    const { choices, annotators } = analyseChoices(considered, choiceScope);
+    const analysis = new Map(choices.map((choice) => [choice.instruction_id, choice]));
+    const heads = (limits: Limits) =>
+      scope.map((instruction) => {
+        const head = { instruction_id: instruction.id, type: instruction.type, description: clip(instruction.description, limits.description) };
+        const choice = analysis.get(instruction.id);
+        const digest = () =>
+          digestAnswers(
+            considered.filter((record) => record.response.instruction_id === instruction.id),
+            instruction.type,
+            limits.examples,
+            limits.exampleLength,
+          );
+        if (!choice) return { ...head, ...digest() };
+        return {
+          ...head,
+          // The explanations annotators gave with their choice.
+          ...(instruction.type === 'multiple_choice_with_free_text' ? { examples: digest().examples } : {}),
+          multi_select: choice.multi_select,
+          tasks_total: choice.tasks.length,
+          ties: choice.tasks.filter((task) => task.tie).length,
+          counts: choice.counts,
+          krippendorff_alpha: round(choice.krippendorff_alpha),
+          fleiss_kappa: round(choice.fleiss_kappa),
+          percent_agreement: round(choice.percent_agreement),
+        };
+      });
+
+    const notes: string[] = [];
+    const participants = fitting(annotators.map(annotatorRow), ANNOTATOR_BUDGET_CHARS);
+    if (participants.length < annotators.length) {
+      notes.push(`Showing the ${participants.length} annotators with the lowest agreement of ${annotators.length}.`);
+    }
+    let fixed = { batch_id: args.batch_id, responses: considered.length, instructions: heads(ROOMY), participants };
+    // Dozens of instructions with long descriptions: shorter descriptions and one example each leave room for labels.
+    if (size(fixed) > BUDGET_CHARS / 2) fixed = { ...fixed, instructions: heads(TIGHT) };
+    // What is left for task rows, keeping room for the note.
+    let room = BUDGET_CHARS - size(fixed) - 400;
+    const listAll = choices.reduce((sum, choice) => sum + rowsSize(choice.tasks.map(taskRow)), 0) <= room;
+    let left = choices.length;
+    const instructions = fixed.instructions.map((head) => {
+      const choice = analysis.get(head.instruction_id);
+      if (!choice) return head;
+      if (listAll) return { ...head, tasks: choice.tasks.map(taskRow) };
+      // Each instruction gets an even share of what is left, and passes on what it does not use.
+      const shown = fitting(mostContestedFirst(choice.tasks).map(taskRow), room / left);
+      room -= rowsSize(shown);
+      left -= 1;
+      return { ...head, tasks_shown: shown.length, tasks: shown };
+    });
+    if (!listAll) {
+      notes.push('Too many tasks to list: each instruction shows its most contested tasks (ties, then the weakest majorities). export_labels writes every task.');
+    }
+    return { ...fixed, instructions, ...(notes.length ? { note: notes.join(' ') } : {}) };
+  },
+});
+
+interface ScopedInstruction extends ChoiceInstruction {
+  type: string;
+  description: string;
+}
+
+/** The batch's instructions in order, and any the responses name that the batch no longer lists. */
+function instructionsOf(
+  listed: readonly Instruction[],
+  records: readonly BatchResponse[],
+  choiceInstruction: (instruction: Instruction) => ChoiceInstruction,
+): ScopedInstruction[] {
+  const scope: ScopedInstruction[] = listed.map((instruction) => ({
+    ...choiceInstruction(instruction),
+    type: instruction.type,
+    description: instruction.description,
+  }));
+  const known = new Set(scope.map((instruction) => instruction.id));
+  for (const record of records) {
+    const id = record.response?.instruction_id;
+    if (id && !known.has(id)) {
+      known.add(id);
+      scope.push({ id, type: record.response.type, description: '' });
+    }
+  }
+  return scope;
+}
+
+type TaskRow = Record<string, unknown>;
+
+function taskRow(task: TaskLabel): TaskRow {
+  return {
+    task_id: task.task_id,
+    ratings: task.ratings,
+    counts: task.counts,
+    majority: task.majority,
+    share: round(task.share),
+    ...(task.tie ? { tie: true } : {}),
+  };
+}
+
+function annotatorRow(annotator: AnnotatorAgreement): Record<string, unknown> & { participant_id: string; agreement_with_majority: number | null } {
+  return {
+    participant_id: annotator.participant_id,
+    tasks: annotator.tasks,
+    compared: annotator.compared,
+    agreement_with_majority: round(annotator.agreement_with_majority),
+  };
+}
+
+/** The leading rows that fit in `budget` characters of JSON. */
+function fitting<T>(rows: readonly T[], budget: number): T[] {
+  const out: T[] = [];
+  let used = 0;
+  for (const row of rows) {
+    used += size(row) + 1;
+    if (used > budget) break;
+    out.push(row);
+  }
+  return out;
+}
+
+function rowsSize(rows: readonly unknown[]): number {
+  return rows.reduce<number>((sum, row) => sum + size(row) + 1, 0);
+}
+
+function size(value: unknown): number {
+  return JSON.stringify(value).length;
+}
+
+function round(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10_000) / 10_000;
+}
+
+function clip(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
