@@ -10,15 +10,34 @@ export interface Config {
   timeoutMs?: number;
   /** Retries of a request that is safe to repeat, after a transient failure. */
   maxRetries?: number;
-  /** Folders upload_file may read from; empty means the working directory. */
+  /** Folders upload_file may read from (positional arguments, then PROLIFIC_UPLOAD_ROOTS); empty means the client's roots or the working directory. */
   uploadRoots: string[];
   maxUploadBytes: number;
+  /** Set by --http: serve Streamable HTTP instead of stdio. */
+  http?: HttpSettings;
+}
+
+export interface HttpSettings {
+  host: string;
+  port: number;
+  /** PROLIFIC_MCP_HTTP_TOKEN: the bearer token every request must carry; required off loopback. */
+  token?: string;
+  /** PROLIFIC_MCP_ALLOWED_ORIGINS: browser origins accepted besides loopback ones. */
+  allowedOrigins: string[];
 }
 
 import { delimiter } from 'node:path';
+import { parseArgs } from 'node:util';
 
 export const DEFAULT_BASE_URL = 'https://api.prolific.com';
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+export const DEFAULT_HTTP_PORT = 8765;
+/** Shorter bearer tokens are guessable by anyone who can reach the port. */
+const MIN_HTTP_TOKEN_LENGTH = 16;
+
+const USAGE =
+  'Usage: prolific-task-builder-mcp [--sandbox] [--read-only] [--http [--host 127.0.0.1] [--port 8765]] [UPLOAD_DIR...]; or the subcommand "sandbox [--port N]".';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -27,16 +46,17 @@ export class ConfigError extends Error {
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
 export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
-  const flags = new Set(argv.filter((arg) => arg.startsWith('--')));
-  for (const flag of flags) {
-    if (flag !== '--sandbox' && flag !== '--read-only') {
-      throw new ConfigError(`Unknown option ${flag}. Options: --sandbox, --read-only; or the subcommand "sandbox [--port N]".`);
-    }
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
+  const { values: flags, positionals } = parsed;
   const baseUrl = (env.PROLIFIC_URL?.trim() || DEFAULT_BASE_URL).replace(/\/+$/, '');
   try {
-    const parsed = new URL(baseUrl);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error();
+    const url = new URL(baseUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
   } catch {
     throw new ConfigError(`PROLIFIC_URL must be an http(s) URL such as ${DEFAULT_BASE_URL}.`);
   }
@@ -44,15 +64,74 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     token: env.PROLIFIC_TOKEN?.trim() || undefined,
     baseUrl,
     workspaceId: env.PROLIFIC_WORKSPACE_ID?.trim() || undefined,
-    sandbox: flags.has('--sandbox') || TRUE.has((env.PROLIFIC_SANDBOX ?? '').toLowerCase()),
+    sandbox: flags.sandbox === true || TRUE.has((env.PROLIFIC_SANDBOX ?? '').toLowerCase()),
     // Only ever switched on: no other flag or variable turns write tools back on.
-    readOnly: flags.has('--read-only') || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
+    readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
     maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
-    uploadRoots: (env.PROLIFIC_UPLOAD_ROOTS ?? '').split(delimiter).map((root) => root.trim()).filter(Boolean),
+    // Positional folders let an MCP Bundle pass a list of directories, which it can only expand into arguments.
+    uploadRoots: [...positionals, ...(env.PROLIFIC_UPLOAD_ROOTS ?? '').split(delimiter)].map((root) => root.trim()).filter(Boolean),
     maxUploadBytes: wholeNumber(env, 'PROLIFIC_MAX_UPLOAD_BYTES') ?? DEFAULT_MAX_UPLOAD_BYTES,
+    http: flags.http ? httpSettings(flags.host, flags.port, env) : undefined,
   };
+}
+
+function parseCommandLine(argv: readonly string[]) {
+  const parsed = parseArgs({
+    args: [...argv],
+    options: {
+      sandbox: { type: 'boolean' },
+      'read-only': { type: 'boolean' },
+      http: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (!parsed.values.http && (parsed.values.host !== undefined || parsed.values.port !== undefined)) {
+    throw new Error('--host and --port apply only with --http.');
+  }
+  return parsed;
+}
+
+function httpSettings(hostFlag: string | undefined, portFlag: string | undefined, env: NodeJS.ProcessEnv): HttpSettings {
+  const host = hostFlag?.trim() || DEFAULT_HTTP_HOST;
+  let port = DEFAULT_HTTP_PORT;
+  if (portFlag !== undefined) {
+    port = Number(portFlag);
+    if (!/^\d+$/.test(portFlag) || port > 65535) throw new ConfigError(`--port must be a whole number from 0 to 65535 (got "${portFlag}").`);
+  }
+  const token = env.PROLIFIC_MCP_HTTP_TOKEN?.trim() || undefined;
+  if (token !== undefined && token.length < MIN_HTTP_TOKEN_LENGTH) {
+    throw new ConfigError(`PROLIFIC_MCP_HTTP_TOKEN must be at least ${MIN_HTTP_TOKEN_LENGTH} characters; generate one with: openssl rand -hex 32`);
+  }
+  if (!isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} without PROLIFIC_MCP_HTTP_TOKEN: anyone who can reach that address could use this server's Prolific token and spend its balance. Set PROLIFIC_MCP_HTTP_TOKEN (e.g. openssl rand -hex 32) and send it as "Authorization: Bearer <token>", or keep the default --host ${DEFAULT_HTTP_HOST}.`,
+    );
+  }
+  const allowedOrigins = (env.PROLIFIC_MCP_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      try {
+        const url = new URL(origin);
+        if (url.origin === 'null' || url.href.replace(/\/$/, '') !== url.origin) throw new Error();
+        return url.origin;
+      } catch {
+        throw new ConfigError(`PROLIFIC_MCP_ALLOWED_ORIGINS must list origins such as https://app.example.com, separated by commas (got "${origin}").`);
+      }
+    });
+  return { host, port, token, allowedOrigins };
+}
+
+/** localhost, 127.0.0.0/8 and ::1: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {

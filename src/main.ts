@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   registerSecret(config.token);
+  registerSecret(config.http?.token);
   const cleanups: (() => Promise<void>)[] = [];
   if (config.sandbox) {
     // Loaded only in sandbox mode, so a normal start pays nothing for it.
@@ -32,20 +33,28 @@ async function main(argv: string[]): Promise<void> {
   }
   if (config.readOnly) log('read-only: only tools that change nothing are offered');
 
-  const server = createServer({ config });
-  const transport = new StdioServerTransport();
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await server.close().catch(() => undefined);
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     process.exit(0);
   };
-  process.stdin.on('end', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  await server.connect(transport);
+
+  if (config.http) {
+    const { serveHttp } = await import('./http-transport.js');
+    const http = await serveHttp(config, config.http);
+    cleanups.unshift(() => http.close());
+    const guard = config.http.token ? 'bearer token required' : 'loopback only, no token';
+    log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
+    return;
+  }
+  const server = createServer({ config });
+  cleanups.unshift(() => server.close());
+  process.stdin.on('end', shutdown);
+  await server.connect(new StdioServerTransport());
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -14,6 +14,7 @@ import { describeFailure, describeInvalidArguments } from './tool-errors.js';
 import { allTools } from '../tools/index.js';
 import { registerBatchResource } from '../resources/batch.js';
 import { registerReportResource } from '../resources/report.js';
+import { registerPrompts } from './prompts/index.js';
 
 export const SERVER_NAME = 'prolific-task-builder';
 export const SERVER_VERSION = '0.1.0';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   config: Config;
   /** Injected by tests and the sandbox mode; built from the config otherwise. */
   client?: ProlificClient;
+  /** Shared by the per-request servers of stateless HTTP: one API client and one default-workspace look-up. */
+  deps?: ServerDeps;
 }
 
 /** What tools and resources share: the API client, the settings, and the default workspace. */
@@ -36,7 +39,7 @@ export interface ServerDeps {
 /** Builds the MCP server; transports are attached by the caller. */
 export function createServer(options: ServerOptions): McpServer {
   const { config } = options;
-  const deps = createDeps(config, options.client);
+  const deps = options.deps ?? createServerDeps(config, options.client);
   const mcp = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' },
     {
@@ -50,10 +53,11 @@ export function createServer(options: ServerOptions): McpServer {
   registerTools(mcp, tools, deps);
   registerBatchResource(mcp, deps);
   registerReportResource(mcp, deps);
+  registerPrompts(mcp, deps);
   return mcp;
 }
 
-function createDeps(config: Config, injected: ProlificClient | undefined): ServerDeps {
+export function createServerDeps(config: Config, injected?: ProlificClient): ServerDeps {
   let client = injected;
   let defaultWorkspace: Promise<string> | undefined;
   const getClient = (): ProlificClient => {
@@ -101,11 +105,16 @@ interface PreparedTool {
   listing: Tool;
 }
 
+/** Stateless HTTP builds a server per request; a tool's JSON Schemas (most of that cost) are built once. */
+const preparedTools = new WeakMap<ToolDefinition, PreparedTool>();
+
 function prepare(definition: ToolDefinition): PreparedTool {
+  const cached = preparedTools.get(definition);
+  if (cached) return cached;
   // Unknown arguments are refused rather than silently dropped: a misspelt field should not vanish.
   const input = z.strictObject(definition.input);
   const output = z.looseObject(definition.output);
-  return {
+  const prepared: PreparedTool = {
     definition,
     input,
     output,
@@ -118,6 +127,8 @@ function prepare(definition: ToolDefinition): PreparedTool {
       annotations: definition.annotations,
     },
   };
+  preparedTools.set(definition, prepared);
+  return prepared;
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

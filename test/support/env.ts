@@ -9,8 +9,11 @@ import { ProlificClient } from '../../src/prolific/client.js';
 import type { Config } from '../../src/config.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
-/** Sandbox timings short enough for tests, long enough that PROCESSING is really observed. */
-export const FAST: SandboxOptions = { processingMs: 60, participantIntervalMs: 15, completionMs: 30 };
+/**
+ * Sandbox timings short enough for tests, long enough that PROCESSING is really observed. Every participant
+ * submits (no returns or time-outs) unless a test asks for them, so place and response counts are exact.
+ */
+export const FAST: SandboxOptions = { processingMs: 60, participantIntervalMs: 15, completionMs: 30, returnRate: 0, timeoutRate: 0 };
 
 export interface ToolOutcome {
   isError: boolean;

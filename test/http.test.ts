@@ -1,0 +1,350 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import { FAST, INSTRUCTIONS, ROWS, callTool, ok } from './support/env.js';
+
+const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const PROLIFIC_TOKEN = 'http-test-prolific-token-5b7d1e93a0c4';
+const HTTP_TOKEN = 'http-test-bearer-token-c81f4a2e96d7b305';
+
+interface Instance {
+  url: string;
+  readonly stderr: string;
+  stop(): Promise<void>;
+}
+
+/** The built binary in --http mode on a free port, as a deployment would run it. */
+async function startInstance(args: string[], env: Record<string, string>): Promise<Instance> {
+  const child = spawn(process.execPath, [BIN, '--http', '--port', '0', ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (found?.[1]) resolve(found[1]);
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
+  });
+  return {
+    url,
+    get stderr() {
+      if (stdout) throw new Error(`the HTTP server wrote to stdout: ${stdout}`);
+      return stderr;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs the binary expecting it to refuse to start. */
+async function startFailure(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** node:http rather than fetch, so that Host and Origin are exactly what the test says. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawAnswer> {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1.0.0' } },
+};
+
+describe('Streamable HTTP', () => {
+  beforeAll(() => {
+    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" (npm test does it first).`);
+  });
+
+  describe('two stateless instances behind a round-robin client, one sandbox', () => {
+    let sandbox: RunningSandbox;
+    let instances: Instance[];
+    let client: Client;
+    const served: { instance: number; method: string }[] = [];
+    const bodies: Promise<string>[] = [];
+    let elicitations = 0;
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({ ...FAST, token: PROLIFIC_TOKEN });
+      const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN };
+      instances = await Promise.all([startInstance([], env), startInstance([], env)]);
+      let next = 0;
+      // An ordinary load balancer: each HTTP request goes to the next instance, whatever it carries.
+      const roundRobin = async (_url: string | URL, init?: RequestInit): Promise<Response> => {
+        const instance = next++ % instances.length;
+        const message = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : {};
+        served.push({ instance, method: `${init?.method ?? 'GET'} ${message.method ?? ''}`.trim() });
+        const response = await fetch(instances[instance]!.url, init);
+        bodies.push(response.clone().text());
+        return response;
+      };
+      client = new Client({ name: 'http-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+      // Advertised, as a desktop client would; a stateless server must not ask, since it could not wait for the answer.
+      client.setRequestHandler(ElicitRequestSchema, () => {
+        elicitations++;
+        return { action: 'accept', content: { publish: true } };
+      });
+      const transport = new StreamableHTTPClientTransport(new URL(instances[0]!.url), {
+        fetch: roundRobin,
+        requestInit: { headers: { Authorization: `Bearer ${HTTP_TOKEN}` } },
+      });
+      await client.connect(transport);
+    });
+    afterAll(async () => {
+      await client?.close();
+      await Promise.all((instances ?? []).map((instance) => instance.stop()));
+      await sandbox?.close();
+    });
+
+    it('completes the whole walkthrough with its requests alternating between the instances', async () => {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('publish_study');
+      ok(await callTool(client, 'list_workspaces'));
+      const dataset = ok(await callTool(client, 'create_dataset', { name: 'Over HTTP' }));
+      ok(await callTool(client, 'upload_file', { dataset_id: dataset.id, rows: ROWS }));
+      expect(ok(await callTool(client, 'get_dataset', { dataset_id: dataset.id })).status).toBe('READY');
+      const batch = ok(
+        await callTool(client, 'create_batch', {
+          name: 'HTTP batch',
+          dataset_id: dataset.id,
+          task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' },
+        }),
+      );
+      ok(await callTool(client, 'set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+      const progress: string[] = [];
+      const setup = (await client.callTool(
+        { name: 'setup_batch', arguments: { batch_id: batch.id, tasks_per_group: 4 } },
+        undefined,
+        { onprogress: (update) => progress.push(update.message ?? '') },
+      )) as CallToolResult;
+      expect(setup.isError).not.toBe(true);
+      expect(progress.length).toBeGreaterThan(0);
+      const resources = await client.listResources();
+      expect(resources.resources.map((resource) => resource.uri)).toContain(`prolific://batches/${batch.id}`);
+      const study = ok(
+        await callTool(client, 'create_study', { batch_id: batch.id, name: 'S', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }),
+      );
+      const quote = ok(await callTool(client, 'publish_study', { study_id: study.id }));
+      expect(quote.published).toBe(false);
+      expect(quote.message).toContain(`confirm_total_cost=${study.total_cost}`);
+      const published = ok(await callTool(client, 'publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+      expect(published.published).toBe(true);
+      expect(elicitations).toBe(0);
+      let total = 0;
+      for (let i = 0; i < 100 && total < 16; i++) {
+        total = ok(await callTool(client, 'get_responses', { batch_id: batch.id })).total;
+        if (total < 16) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(total).toBe(16);
+      expect(ok(await callTool(client, 'get_study', { study_id: study.id })).status).toBeDefined();
+      const report = await client.readResource({ uri: `prolific://batches/${batch.id}/report` });
+      expect((report.contents[0] as { text: string }).text.split('\n')[0]).toContain('text');
+      expect((await callTool(client, 'get_batch', { batch_id: '../../x' })).isError).toBe(true);
+
+      const calls = served.filter((request) => request.method === 'POST tools/call');
+      expect(calls.length).toBeGreaterThan(10);
+      for (const instance of [0, 1]) {
+        expect(calls.filter((call) => call.instance === instance).length).toBeGreaterThan(calls.length / 3);
+      }
+      // The client's GET for an event stream met 405 and carried on.
+      expect(served.some((request) => request.method === 'GET')).toBe(true);
+    });
+
+    it('never let a token out: not in answers, not on stderr', async () => {
+      const answers = (await Promise.all(bodies)).join('\n');
+      expect(answers).toContain('published');
+      expect(answers).not.toContain(PROLIFIC_TOKEN);
+      expect(answers).not.toContain(HTTP_TOKEN);
+      for (const instance of instances) {
+        expect(instance.stderr).toContain('listening on http://127.0.0.1:');
+        expect(instance.stderr).not.toContain(PROLIFIC_TOKEN);
+        expect(instance.stderr).not.toContain(HTTP_TOKEN);
+      }
+    });
+  });
+
+  describe('with a bearer token', () => {
+    let instance: Instance;
+    beforeAll(async () => {
+      instance = await startInstance([], {
+        PROLIFIC_SANDBOX: '1',
+        PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN,
+        PROLIFIC_MCP_ALLOWED_ORIGINS: 'https://app.example.com',
+      });
+    });
+    afterAll(async () => {
+      await instance?.stop();
+    });
+
+    it('refuses a request without the token, or with another one', async () => {
+      const missing = await raw(instance.url, { body: INITIALIZE });
+      expect(missing.status).toBe(401);
+      expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
+      for (const authorization of [`Bearer ${HTTP_TOKEN}x`, `Bearer ${HTTP_TOKEN.slice(0, -1)}`, `Basic ${HTTP_TOKEN}`, HTTP_TOKEN, 'Bearer ']) {
+        const wrong = await raw(instance.url, { body: INITIALIZE, headers: { Authorization: authorization } });
+        expect(wrong.status, authorization).toBe(401);
+        expect(wrong.body).not.toContain(HTTP_TOKEN);
+      }
+      const right = await raw(instance.url, { body: INITIALIZE, headers: { Authorization: `Bearer ${HTTP_TOKEN}` } });
+      expect(right.status).toBe(200);
+      expect(right.body).toContain('prolific-task-builder');
+    });
+
+    it('answers loopback and listed origins, refuses others even with the token', async () => {
+      const auth = { Authorization: `Bearer ${HTTP_TOKEN}` };
+      for (const origin of ['http://localhost:6274', 'http://127.0.0.1:5173', 'https://app.example.com']) {
+        const allowed = await raw(instance.url, { body: INITIALIZE, headers: { ...auth, Origin: origin } });
+        expect(allowed.status, origin).toBe(200);
+        expect(allowed.headers['access-control-allow-origin']).toBe(origin);
+      }
+      for (const origin of ['https://evil.example', 'null', 'http://localhost.evil.example', 'https://app.example.com.evil.example']) {
+        const refused = await raw(instance.url, { body: INITIALIZE, headers: { ...auth, Origin: origin } });
+        expect(refused.status, origin).toBe(403);
+        expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+      }
+    });
+
+    it('answers the CORS preflight of an allowed origin without the token', async () => {
+      const preflight = await raw(instance.url, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-headers']).toContain('Authorization');
+      const refused = await raw(instance.url, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } });
+      expect(refused.status).toBe(403);
+    });
+
+    it('answers a public Host forwarded by a reverse proxy, since the token already stops DNS rebinding', async () => {
+      const forwarded = await raw(instance.url, { body: INITIALIZE, headers: { Host: 'mcp.example.com', Authorization: `Bearer ${HTTP_TOKEN}` } });
+      expect(forwarded.status).toBe(200);
+      expect((await raw(instance.url, { body: INITIALIZE, headers: { Host: 'mcp.example.com' } })).status).toBe(401);
+    });
+
+    it('offers no GET stream and no other path', async () => {
+      const auth = { Authorization: `Bearer ${HTTP_TOKEN}` };
+      const get = await raw(instance.url, { method: 'GET', headers: { ...auth, Accept: 'text/event-stream' } });
+      expect(get.status).toBe(405);
+      expect(get.headers.allow).toContain('POST');
+      expect((await raw(instance.url.replace(/\/mcp$/, '/other'), { body: INITIALIZE, headers: auth })).status).toBe(404);
+      expect(instance.stderr).not.toContain(HTTP_TOKEN);
+    });
+  });
+
+  describe('on loopback without a token', () => {
+    let instance: Instance;
+    beforeAll(async () => {
+      instance = await startInstance(['--sandbox'], {});
+    });
+    afterAll(async () => {
+      await instance?.stop();
+    });
+
+    it('answers a loopback client with no Authorization', async () => {
+      const client = new Client({ name: 'loopback', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(instance.url)));
+      try {
+        const result = await callTool(client, 'list_workspaces');
+        expect(result.isError).toBe(false);
+        expect(result.text).toContain('Sandbox');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('refuses a Host that is not loopback (DNS rebinding)', async () => {
+      const port = new URL(instance.url).port;
+      for (const host of [`attacker.example:${port}`, `127.0.0.1.attacker.example:${port}`]) {
+        const rebound = await raw(instance.url, { body: INITIALIZE, headers: { Host: host } });
+        expect(rebound.status, host).toBe(403);
+      }
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+        expect((await raw(instance.url, { body: INITIALIZE, headers: { Host: host } })).status, host).toBe(200);
+      }
+    });
+
+    it('refuses a cross-site Origin', async () => {
+      const refused = await raw(instance.url, { body: INITIALIZE, headers: { Origin: 'https://evil.example' } });
+      expect(refused.status).toBe(403);
+    });
+  });
+
+  describe('refuses to start exposed', () => {
+    it('will not listen on a public address without PROLIFIC_MCP_HTTP_TOKEN', async () => {
+      for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+        const { code, stderr } = await startFailure(['--http', '--host', host, '--sandbox'], {});
+        expect(code, host).toBe(2);
+        expect(stderr).toContain(`Refusing to listen on ${host} without PROLIFIC_MCP_HTTP_TOKEN`);
+      }
+    });
+
+    it('will not accept a short token, nor --host without --http', async () => {
+      const short = await startFailure(['--http', '--host', '0.0.0.0', '--sandbox'], { PROLIFIC_MCP_HTTP_TOKEN: 'short' });
+      expect(short.code).toBe(2);
+      expect(short.stderr).toContain('at least 16 characters');
+      const stray = await startFailure(['--host', '0.0.0.0'], {});
+      expect(stray.code).toBe(2);
+      expect(stray.stderr).toContain('--host and --port apply only with --http');
+    });
+
+    it('listens on every interface once a token is set, and still requires it', async () => {
+      const instance = await startInstance(['--host', '0.0.0.0', '--sandbox'], { PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN });
+      try {
+        expect(instance.stderr).toContain('bearer token required');
+        const url = instance.url.replace('0.0.0.0', '127.0.0.1');
+        expect((await raw(url, { body: INITIALIZE })).status).toBe(401);
+        expect((await raw(url, { body: INITIALIZE, headers: { Authorization: `Bearer ${HTTP_TOKEN}` } })).status).toBe(200);
+      } finally {
+        await instance.stop();
+      }
+    });
+  });
+});
