@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { ToolError } from './tool.js';
 
 /** What gets PUT to the presigned URL: a body that can be produced again for a retry, and its exact length. */
@@ -24,8 +23,11 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export type FlatRow = Record<string, string | number | boolean | null>;
 
-/** Rows become RFC 4180 CSV; the header is the union of keys in first-seen order. */
-export function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): UploadSource {
+/**
+ * Rows become RFC 4180 CSV; the header is the union of keys in first-seen order. csv-stringify is loaded here,
+ * on first use, so that starting the server does not pay for it.
+ */
+export async function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): Promise<UploadSource> {
   if (extname(filename).toLowerCase() !== '.csv') {
     throw new ToolError(`filename must end in .csv when uploading rows (got "${filename}").`);
   }
@@ -40,6 +42,7 @@ export function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): Upload
     }
   }
   if (columns.length === 0) throw new ToolError('rows have no columns: give each row at least one key.');
+  const { stringify } = await import('csv-stringify/sync');
   const csv = Buffer.from(stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value) } }));
   return { filename, contentType: 'text/csv', length: csv.length, body: () => csv, rows: rows.length };
 }
@@ -52,26 +55,7 @@ export async function fileSource(
   filePath: string,
   options: { roots: string[]; maxBytes: number; filename?: string },
 ): Promise<UploadSource> {
-  if (filePath.includes('\0')) throw new ToolError('file_path contains a NUL byte.');
-  const spelled = filePath.startsWith('file://') ? fileURLToPath(filePath) : filePath.replace(/^~(?=$|\/)/, homedir());
-  const roots = await Promise.all(options.roots.map(async (root) => realpath(resolve(root)).catch(() => resolve(root))));
-  const rootList = roots.join(', ');
-  const candidate = isAbsolute(spelled) ? spelled : resolve(roots[0] ?? process.cwd(), spelled);
-  let real: string;
-  try {
-    real = await realpath(candidate);
-  } catch {
-    throw new ToolError(`file_path "${filePath}" does not exist (looked for ${candidate}). Allowed folders: ${rootList}.`);
-  }
-  const root = roots.find((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep));
-  if (!root) {
-    throw new ToolError(
-      `file_path "${filePath}" is outside the folders this server may upload from (${rootList}). Move the file into one of them, or widen them with PROLIFIC_UPLOAD_ROOTS (or the client's roots).`,
-    );
-  }
-  if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) {
-    throw new ToolError(`file_path "${filePath}" is a hidden file or inside a hidden folder; those are never uploaded.`);
-  }
+  const real = await resolveInsideRoots(filePath, options.roots, 'read');
   const extension = extname(real).toLowerCase();
   if (!CONTENT_TYPES[extension]) {
     throw new ToolError(`file_path "${filePath}" is not a .csv, .jsonl or .zip file, the formats a dataset accepts.`);
@@ -92,6 +76,40 @@ export async function fileSource(
     filename,
     contentType: CONTENT_TYPES[extension] as string,
     length: info.size,
-    body: () => createReadStream(real),
+    // Reads of 1 MiB rather than 64 KiB: a third less CPU per gigabyte sent, for a few MB of memory.
+    body: () => createReadStream(real, { highWaterMark: 1 << 20 }),
   };
+}
+
+/**
+ * Where a `file_path` argument really points, refused unless it lies inside one of the allowed roots (the
+ * upload roots: PROLIFIC_UPLOAD_ROOTS, else the client's roots, else the working directory) after symlinks
+ * are resolved, and no part of it below the root is hidden. A file to `read` must exist; a file to `write`
+ * need not, but its folder must, and the result is that real folder joined with the file's name.
+ */
+export async function resolveInsideRoots(filePath: string, roots: string[], use: 'read' | 'write'): Promise<string> {
+  if (filePath.includes('\0')) throw new ToolError('file_path contains a NUL byte.');
+  const spelled = filePath.startsWith('file://') ? fileURLToPath(filePath) : filePath.replace(/^~(?=$|\/)/, homedir());
+  const realRoots = await Promise.all(roots.map(async (root) => realpath(resolve(root)).catch(() => resolve(root))));
+  const rootList = realRoots.join(', ');
+  const candidate = resolve(realRoots[0] ?? process.cwd(), spelled);
+  const name = basename(candidate);
+  let real: string;
+  try {
+    real = use === 'read' ? await realpath(candidate) : join(await realpath(dirname(candidate)), name);
+  } catch {
+    const missing = use === 'read' ? candidate : dirname(candidate);
+    throw new ToolError(`file_path "${filePath}": ${missing} does not exist. Allowed folders: ${rootList}.`);
+  }
+  const root = realRoots.find((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep));
+  if (!root || (use === 'write' && real === root)) {
+    const purpose = use === 'read' ? 'upload from' : 'write to';
+    throw new ToolError(
+      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or widen them with PROLIFIC_UPLOAD_ROOTS (or the client's roots).`,
+    );
+  }
+  if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) {
+    throw new ToolError(`file_path "${filePath}" is a hidden file or inside a hidden folder; those are never ${use === 'read' ? 'uploaded' : 'written'}.`);
+  }
+  return real;
 }

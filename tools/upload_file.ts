@@ -36,7 +36,7 @@ export default defineTool({
     }
     const source =
       args.rows !== undefined
-        ? rowsSource(args.rows, args.filename)
+        ? await rowsSource(args.rows, args.filename)
         : await fileSource(args.file_path as string, {
             roots: await uploadRoots(),
             maxBytes: config.maxUploadBytes,

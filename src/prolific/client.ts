@@ -1,6 +1,7 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
+import { readJsonBody } from './json-body.js';
 import { sleep } from '../sleep.js';
 import type {
   ApiObject,
@@ -16,6 +17,7 @@ import type {
   Study,
   StudyAction,
   Submission,
+  SubmissionDetail,
   TaskDetails,
   UploadUrl,
   User,
@@ -42,6 +44,8 @@ interface CallOptions {
   signal?: AbortSignal;
   /** Empty 2xx bodies are normal for some endpoints (batch setup). */
   allowEmpty?: boolean;
+  /** Some endpoints answer with a bare JSON string (bulk-approve) rather than an object. */
+  allowScalar?: boolean;
 }
 
 interface ApiAnswer<T> {
@@ -53,13 +57,19 @@ const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_BACKOFF_MS = 30_000;
 
 /**
+ * undici is about a quarter of the server's start-up time, and a host lists the tools long before any call
+ * reaches Prolific (often none does), so it is loaded by the first request instead of at start.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+
+/**
  * The Prolific HTTP API, one method per endpoint this project uses. It knows paths, bodies and status codes,
  * and nothing about MCP. The token is only ever attached to requests for the configured API origin.
  */
 export class ProlificClient {
   private readonly origin: string;
   private readonly token: string;
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
@@ -71,18 +81,11 @@ export class ProlificClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 10_000,
-        connect: { timeout: this.timeoutMs },
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
+    this.dispatcher = options.dispatcher;
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher?.close();
   }
 
   // Account
@@ -243,6 +246,27 @@ export class ProlificClient {
     return this.json('GET', `/api/v1/studies/${seg(studyId)}/submissions/`, { signal });
   }
 
+  getSubmission(submissionId: string, signal?: AbortSignal): Promise<SubmissionDetail> {
+    return this.json('GET', `/api/v1/submissions/${seg(submissionId)}/`, { signal });
+  }
+
+  /** REJECT needs a `rejection_category` and a message of at least 100 characters; the participant reads it. */
+  transitionSubmission(
+    submissionId: string,
+    body: { action: 'APPROVE' | 'REJECT'; message?: string; rejection_category?: string },
+    signal?: AbortSignal,
+  ): Promise<SubmissionDetail> {
+    return this.json('POST', `/api/v1/submissions/${seg(submissionId)}/transition/`, { body, signal });
+  }
+
+  /** Queues approval (and payment) of submissions; the API answers before every status has changed. */
+  async bulkApprove(
+    body: { submission_ids: string[] } | { study_id: string; participant_ids: string[] },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.call('POST', '/api/v1/submissions/bulk-approve/', { body, signal, allowEmpty: true, allowScalar: true });
+  }
+
   // Plumbing
 
   private async json<T>(method: Method, path: string, options: CallOptions): Promise<T> {
@@ -261,16 +285,19 @@ export class ProlificClient {
       headers['content-type'] = 'application/json';
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
-      const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal });
+      const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
       if (answer.status >= 300) {
         throw apiError(answer, method, path, describeErrorBody(parseJson(answer.text), statusFallback(answer.status)));
       }
       const deprecation = readDeprecation(answer.headers);
-      if (!answer.text.trim()) {
-        if (options.allowEmpty) return { body: undefined as T, deprecation };
-        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.status} with an empty body.`);
+      if (answer.json) return { body: answer.json as T, deprecation };
+      if (answer.malformed || !answer.text.trim()) {
+        if (options.allowEmpty && !answer.malformed) return { body: undefined as T, deprecation };
+        const what = answer.malformed ? 'a body that is not JSON' : 'an empty body';
+        throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.status} with ${what}.`);
       }
       const body = parseJson(answer.text);
+      if (options.allowScalar && body !== undefined) return { body: body as T, deprecation };
       if (body === undefined || body === null || typeof body !== 'object') {
         throw new ProlificNetworkError(`Prolific API ${method} ${path} answered ${answer.status} with a body that is not JSON.`);
       }
@@ -279,21 +306,35 @@ export class ProlificClient {
     return isSafeToRepeat(method, path) ? this.withRetries(options.signal, attempt) : attempt();
   }
 
-  /** One exchange, body read whole: a connection lost mid-body is a network failure like any other. */
+  /**
+   * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
+   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
+   */
   private async send(
     url: string,
     method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal },
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean },
   ): Promise<Answer> {
+    const { Agent, request } = await (undici ??= import('undici'));
+    this.dispatcher ??= new Agent({
+      keepAliveTimeout: 10_000,
+      connect: { timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
     try {
-      const answer = await undiciRequest(url, {
+      const answer = await request(url, {
         method,
         headers: init.headers,
         body: init.body,
         signal: init.signal,
         dispatcher: this.dispatcher,
       });
-      return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
+      const { statusCode: status, headers } = answer;
+      if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
+      const read = await readJsonBody(answer.body);
+      if ('value' in read) return { status, headers, text: '', json: read.value };
+      return 'text' in read ? { status, headers, text: read.text } : { status, headers, text: '', malformed: true };
     } catch (error) {
       if (init.signal?.aborted) throw init.signal.reason ?? error;
       // undici's messages can quote the request; keep only the kind of failure.
@@ -352,6 +393,10 @@ interface Answer {
   status: number;
   headers: Dispatcher.ResponseData['headers'];
   text: string;
+  /** A JSON object answer, parsed as it arrived; `text` is then empty. */
+  json?: Record<string, unknown>;
+  /** The answer began as a JSON object but was not valid JSON. */
+  malformed?: true;
 }
 
 function apiError(answer: Answer, method: string, path: string, detail: string): ProlificApiError {

@@ -130,6 +130,14 @@ async function send(res: ServerResponse, response: Response, method: string): Pr
     res.end();
     return;
   }
+  // A body of known length (every JSON answer) goes out in one write: piping it through a web stream cost a
+  // third of the sandbox's time per request. It is held as one chunk, which is sent as it is, uncopied.
+  if (response.headers.has('content-length')) {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+    res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    return;
+  }
   await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);
 }
 

@@ -9,6 +9,7 @@ import { getResponse, type HttpHandler } from 'msw';
 
 import { apiErrorResponse } from './errors.js';
 import { FaultList, faultResponse, REPLACES_HANDLERS, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
+import { handlerIndex } from './handler-index.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
 import { SandboxState } from './state.js';
@@ -26,8 +27,12 @@ export interface SandboxOptions {
   processingMs?: number;
   /** Time between simulated participants taking places after PUBLISH; default 300 ms. */
   participantIntervalMs?: number;
-  /** Time a participant takes from start to submit; default 600 ms. */
+  /** Typical time a participant takes from start to submit (careful ones longer, careless ones less); default 600 ms. */
   completionMs?: number;
+  /** Share of participants who return their place before submitting; default 0.05. */
+  returnRate?: number;
+  /** Share of participants who run past the maximum allowed time; default 0.03. */
+  timeoutRate?: number;
   /** Seed for ids and answers; default 42. */
   seed?: number;
   /** How many workspaces the account has; default 1. */
@@ -62,6 +67,11 @@ export interface RunningSandbox {
   state: SandboxState;
   /** Injected faults, applied at the transport so the handlers stay unaware of them. */
   faults: SandboxFaults;
+  /**
+   * Moves the sandbox's clock forward: processing that would end within `ms` has ended, participants who
+   * would have come have come. For rehearsing long runs (a study of thousands of places) in no time.
+   */
+  advanceClock(ms: number): void;
   /** Ends pending fault delays and closes both listeners; the sandbox runs no other timers. */
   close(): Promise<void>;
 }
@@ -72,7 +82,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const faults = new FaultList();
   for (const rule of options.faults ?? []) faults.add(rule);
   const closing = new AbortController();
-  let handlers: HttpHandler[] = [];
+  let skewMs = 0;
+  let candidates: (request: Request) => HttpHandler[] = () => [];
 
   async function dispatch(request: Request, origin: 'api' | 'storage'): Promise<Answer> {
     const record: RecordedRequest = {
@@ -94,7 +105,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       return { response };
     }
     const response =
-      (await getResponse(handlers, request)) ?? apiErrorResponse(404, `There is no endpoint at ${new URL(request.url).pathname}.`);
+      (await getResponse(candidates(request), request)) ?? apiErrorResponse(404, `There is no endpoint at ${new URL(request.url).pathname}.`);
     if (fault?.kind === 'reset-after') return {};
     if (fault?.kind === 'delay') {
       const ended = await sleep(fault.delayMs ?? 0, true, { signal: closing.signal }).catch(() => false);
@@ -120,12 +131,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     processingMs: options.processingMs ?? 1500,
     participantIntervalMs: options.participantIntervalMs ?? 300,
     completionMs: options.completionMs ?? 600,
+    returnRate: options.returnRate ?? 0.05,
+    timeoutRate: options.timeoutRate ?? 0.03,
     seed: options.seed ?? 42,
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
-    now: Date.now,
+    now: () => Date.now() + skewMs,
   });
-  handlers = createSandboxHandlers(state);
+  candidates = handlerIndex(createSandboxHandlers(state));
   return {
     baseUrl: api.origin,
     storageUrl: storage.origin,
@@ -133,6 +146,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     requests,
     state,
     faults,
+    advanceClock: (ms) => {
+      skewMs += Math.max(0, ms);
+    },
     close: async () => {
       closing.abort();
       await Promise.all([api.close(), storage.close()]);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { notFound } from './errors.js';
 import type {
   BatchRecord,
+  OptionValue,
   DatasetRecord,
   ProjectRecord,
   ResponseRecord,
@@ -18,9 +19,10 @@ import type {
   WalletRecord,
   WorkspaceRecord,
 } from './model.js';
+import { hiddenChoices } from './answers.js';
 import { advanceStudies } from './participants.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
-import { Random } from './random.js';
+import { derivedRandom, Random } from './random.js';
 
 export interface SandboxSettings {
   /** Origin of the API, e.g. http://127.0.0.1:PORT. */
@@ -31,6 +33,10 @@ export interface SandboxSettings {
   processingMs: number;
   participantIntervalMs: number;
   completionMs: number;
+  /** Share of participants who return their place before submitting. */
+  returnRate: number;
+  /** Share of participants who run past the study's maximum allowed time. */
+  timeoutRate: number;
   seed: number;
   workspaces: number;
   /** Starting balance of every wallet (each workspace and the personal one), minor units. */
@@ -137,6 +143,20 @@ export class SandboxState {
   /** A study's submissions in arrival order. */
   submissionsOf(studyId: string): readonly SubmissionRecord[] {
     return this.submissionsByStudy.get(studyId) ?? [];
+  }
+
+  /**
+   * The option values a choice instruction hides for one task (datapoint index): what reliable annotators
+   * give. Tests read it to check the statistics against the truth; the API never shows it.
+   */
+  hiddenAnswer(batchId: string, task: number, instructionId: string): OptionValue[] {
+    const batch = this.findBatch(batchId);
+    const instruction = batch.instructions.find((candidate) => candidate.id === instructionId);
+    if (!instruction) return [];
+    const options = instruction.fields.options ?? [];
+    return hiddenChoices(instruction.fields, derivedRandom(this.settings.seed, batch.id, 'truth', task, instruction.id))
+      .map((index) => options[index]?.value)
+      .filter((value) => value !== undefined);
   }
 
   responsesOf(batchId: string): ResponseRecord[] {

@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: what this server costs, measured in one run and printed beside its targets. Timing targets
+ * are ratios or differences against a reference measured side by side in the same run (a minimal MCP server,
+ * curl, the HTTP client alone), because machines are noisy; absolute figures are for the record. Writes
+ * bench-results.json; exits with 1 when a target is missed.
+ *
+ * The sandbox always runs in a process of its own, so that the server's memory is measured alone. The
+ * polling measure spends two minutes mostly asleep, so it runs beside the others.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { measureCatalogue } from './bench/catalogue.js';
+import { measureColdStart } from './bench/cold-start.js';
+import { measureLargeBatch } from './bench/large-batch.js';
+import { measureOverhead } from './bench/overhead.js';
+import { measurePolling } from './bench/polling.js';
+import { table, type Figure } from './bench/report.js';
+import { measureUpload, startUploadSetup } from './bench/upload.js';
+
+const RESULTS_FILE = 'bench-results.json';
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memory_gb: Math.round(totalmem() / 1024 ** 3),
+  os: `${platform()} ${release()}`,
+  node: process.version,
+};
+
+function step(name: string): void {
+  process.stderr.write(`bench: ${name}…\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  step('polling (two minutes, beside the rest)');
+  const polling = measurePolling();
+  // Reported at the end; until then a failure must not count as unhandled.
+  polling.catch(() => undefined);
+
+  step('tool catalogue');
+  const catalogue = await measureCatalogue();
+  step('cold start');
+  const coldStart = await measureColdStart();
+
+  step('1 GiB upload');
+  const setup = await startUploadSetup();
+  let upload: Figure[];
+  let overhead: Figure[];
+  try {
+    upload = await measureUpload(setup);
+    step('per-call overhead');
+    overhead = await measureOverhead(setup);
+  } finally {
+    await setup.server.close();
+    await setup.api.close();
+    await setup.sandbox.close();
+  }
+
+  step('200,000-record batch');
+  const largeBatch = await measureLargeBatch();
+  step('waiting for the polling measure');
+  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...(await polling)].sort((a, b) => a.item - b.item);
+
+  const failed = figures.filter((f) => f.pass === false);
+  console.log(table(figures));
+  console.log(`\nTokens per tool: ${catalogue.perTool.map((t) => `${t.name} ${t.tokens}`).join(', ')}`);
+  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}, Node ${machine.node}`);
+  console.log(failed.length ? `\n${failed.length} target(s) missed.` : '\nEvery target holds.');
+  await writeFile(
+    RESULTS_FILE,
+    `${JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, figures, tokens_per_tool: catalogue.perTool }, null, 2)}\n`,
+  );
+  console.log(`Written to ${RESULTS_FILE}.`);
+  if (failed.length) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+  // Child processes (sandboxes, servers) hold the event loop open; a failed run should not hang.
+  setTimeout(() => process.exit(1), 2000).unref();
+});

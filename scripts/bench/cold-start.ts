@@ -1,0 +1,75 @@
+/**
+ * Item 2: spawn → initialize → tools/list answered, as a host starts a server, against the minimal one-tool
+ * server on the same SDK and Node. Runs alternate between the two so that drift in the machine's load falls
+ * on both alike.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { figure, median, ms, ratio, type Figure } from './report.js';
+import { SERVER_ENTRY } from './server-process.js';
+
+const MINIMAL_ENTRY = fileURLToPath(new URL('./minimal-server.js', import.meta.url));
+const RUNS = 20;
+const WARM_UP = 2;
+
+export async function measureColdStart(): Promise<Figure[]> {
+  const ours: number[] = [];
+  const minimal: number[] = [];
+  for (let run = 0; run < WARM_UP + RUNS; run += 1) {
+    const a = await startUntilListed(MINIMAL_ENTRY);
+    const b = await startUntilListed(SERVER_ENTRY);
+    if (run < WARM_UP) continue;
+    minimal.push(a);
+    ours.push(b);
+  }
+  const oursMedian = median(ours);
+  const minimalMedian = median(minimal);
+  return [
+    figure(2, `cold start, median of ${RUNS}: ${ms(oursMedian)} vs minimal server ${ms(minimalMedian)}`, oursMedian / minimalMedian, ratio, '≤ 1.50×', (v) => v <= 1.5, {
+      ours_ms: ours,
+      minimal_ms: minimal,
+    }),
+  ];
+}
+
+/** Milliseconds from spawn until the tools/list answer has arrived; the process is then stopped. */
+async function startUntilListed(entry: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [entry], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { PATH: process.env.PATH ?? '', PROLIFIC_TOKEN: 'bench-not-used' },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const died = exited.then(() => Promise.reject(new Error(`${entry} exited before answering tools/list`)));
+  let buffered = '';
+  const answers = new Map<number, (line: unknown) => void>();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const message = JSON.parse(buffered.slice(0, newline)) as { id?: number };
+      buffered = buffered.slice(newline + 1);
+      if (message.id !== undefined) answers.get(message.id)?.(message);
+    }
+  });
+  const request = (id: number, method: string, params: Record<string, unknown>) => {
+    const answered = new Promise((resolve) => answers.set(id, resolve));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    return Promise.race([answered, died]);
+  };
+  try {
+    await request(1, 'initialize', {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'prolific-bench', version: '1.0.0' },
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    await request(2, 'tools/list', {});
+    return performance.now() - started;
+  } finally {
+    died.catch(() => undefined);
+    child.kill();
+    await exited;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The sandbox in a process of its own, so that the MCP server's memory is measured alone. Started by
+ * `sandbox-control.ts` with the sandbox options as JSON in argv[2], it answers the benchmark's questions
+ * (which requests arrived, when a step ends) and seeds big batches over IPC.
+ */
+import { ProlificClient } from '../../src/prolific/client.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { Command, Reply, SeedOptions, SeededBatch } from './sandbox-control.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as SandboxOptions;
+const sandbox = await startSandbox(options);
+
+process.on('message', (message: Command) => {
+  void answer(message).then(
+    (result) => process.send?.({ id: message.id, result } satisfies Reply),
+    (error: unknown) => process.send?.({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
+  );
+});
+// A benchmark that died must not leave its sandbox behind.
+process.on('disconnect', () => process.exit(0));
+process.send?.({ id: 0, result: { baseUrl: sandbox.baseUrl, token: sandbox.token } } satisfies Reply);
+
+async function answer(command: Command): Promise<unknown> {
+  switch (command.op) {
+    case 'requests':
+      return sandbox.requests.slice(command.since).map((r) => ({ method: r.method, path: new URL(r.url).pathname }));
+    case 'pendingUntil': {
+      const record = command.kind === 'dataset' ? sandbox.state.datasets.get(command.recordId) : sandbox.state.batches.get(command.recordId);
+      return record?.pending?.until ?? null;
+    }
+    case 'seed':
+      return seed(sandbox, command.options);
+    case 'close':
+      await sandbox.close();
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+/**
+ * A batch with `tasks × annotatorsPerTask × 2` response records, made through the API like any other and
+ * then aged on the sandbox clock until every simulated participant has submitted.
+ */
+async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<SeededBatch> {
+  const started = Date.now();
+  const { tasks, annotatorsPerTask, tasksPerGroup } = seedOptions;
+  const settings = running.state.settings;
+  const client = new ProlificClient({ baseUrl: running.baseUrl, token: running.token });
+  try {
+    const workspace = (await client.listWorkspaces()).results[0]?.id ?? '';
+    const project = (await client.listProjects(workspace)).results[0]?.id;
+    const dataset = await client.createDataset({ name: `${tasks} reviews`, workspace_id: workspace });
+    const rows = ['text,META_ID'];
+    for (let i = 0; i < tasks; i += 1) rows.push(`"Review ${i}: arrived on time, works as described, would buy again.",r${i}`);
+    const csv = Buffer.from(rows.join('\n'));
+    const { upload_url } = await client.getUploadUrl(dataset.id, 'reviews.csv');
+    await client.putUpload(upload_url, { body: () => csv, length: csv.length, contentType: 'text/csv' });
+    running.advanceClock(settings.processingMs);
+    const batch = await client.createBatch({
+      name: 'Review sentiment (benchmark)',
+      workspace_id: workspace,
+      dataset_id: dataset.id,
+      task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose a sentiment, then say why.' },
+    });
+    await client.writeInstructions(batch.id, 'POST', [
+      {
+        type: 'multiple_choice',
+        description: 'What is the sentiment of this review?',
+        options: ['positive', 'neutral', 'negative'].map((value) => ({ label: value, value })),
+        answer_limit: 1,
+      },
+      { type: 'free_text', description: 'Why?', validation: { type: 'string', min: 2, max: 200 } },
+    ]);
+    await client.setupBatch(batch.id, { dataset_id: dataset.id, tasks_per_group: tasksPerGroup });
+    running.advanceClock(settings.processingMs);
+    const places = (tasks / tasksPerGroup) * annotatorsPerTask;
+    const study = await client.createStudy({
+      name: 'Review sentiment (benchmark)',
+      description: 'Rate the sentiment of product reviews.',
+      reward: 150,
+      estimated_completion_time: 5,
+      total_available_places: places,
+      prolific_id_option: 'not_required',
+      device_compatibility: ['desktop'],
+      project,
+      data_collection_method: 'AI_TASK_BUILDER_BATCH',
+      data_collection_id: batch.id,
+      data_collection_metadata: { annotators_per_task: annotatorsPerTask },
+    });
+    await client.transitionStudy(study.id, 'PUBLISH');
+    // Long enough for every place to be taken and submitted, at the slowest pace a participant may keep.
+    running.advanceClock(places * settings.participantIntervalMs + 20 * settings.completionMs);
+    running.state.advance();
+    // The sandbox keeps a list's JSON once it has served it, as an API serves stored records; making it from
+    // freshly simulated records is the sandbox's own work, not the server's, so it is done here.
+    const answer = await fetch(`${running.baseUrl}/api/v1/data-collection/batches/${batch.id}/responses`, {
+      headers: { authorization: `Token ${running.token}` },
+    });
+    await answer.arrayBuffer();
+    return { batchId: batch.id, responses: running.state.responsesOf(batch.id).length, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await client.close();
+  }
+}
