@@ -1,5 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServerDeps } from '../src/server.js';
+import { completeBatchId } from '../src/complete.js';
 import { readResource } from './read.js';
 
 /** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
@@ -19,15 +20,7 @@ export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
       };
     },
     complete: {
-      batch_id: async (value) => {
-        try {
-          const workspace = await deps.resolveWorkspace(undefined);
-          const { results } = await deps.getClient().listBatches(workspace);
-          return results.map((batch) => batch.id).filter((id) => id.startsWith(value)).slice(0, 100);
-        } catch {
-          return [];
-        }
-      },
+      batch_id: (value) => completeBatchId(deps, value),
     },
   });
   mcp.registerResource(

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerDeps } from '../server.js';
+import { completeBatchId } from '../complete.js';
 
 /**
  * Prompts that walk an agent through a whole job in the order the tools expect, with the checks a careful
@@ -10,15 +11,7 @@ import type { ServerDeps } from '../server.js';
  * work is rejected.
  */
 export function registerPrompts(mcp: McpServer, deps: ServerDeps): void {
-  const batchId = completable(z.string().describe('The batch the annotators worked on'), async (value) => {
-    try {
-      const workspace = await deps.resolveWorkspace(undefined);
-      const { results } = await deps.getClient().listBatches(workspace);
-      return results.map((batch) => batch.id).filter((id) => id.startsWith(value)).slice(0, 100);
-    } catch {
-      return [];
-    }
-  });
+  const batchId = completable(z.string().describe('The batch the annotators worked on'), (value) => completeBatchId(deps, value));
 
   // Read-only servers offer no write tools, so a prompt that creates and spends would lead nowhere.
   if (!deps.config.readOnly) {
