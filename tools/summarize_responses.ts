@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
 import type { BatchResponse, Instruction } from '../src/prolific/types.js';
-import type { AnnotatorAgreement, ChoiceInstruction, TaskLabel } from '../src/stats/labels.js';
+import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, TaskLabel } from '../src/stats/labels.js';
 
 /**
  * Both copies of the result (structured and text) reach the agent, so its JSON stays under this many
@@ -68,17 +68,19 @@ export default defineTool({
     const choiceScope = scope.filter((instruction) => CHOICE_TYPES.has(instruction.type));
     const { choices, annotators } = analyseChoices(considered, choiceScope);
     const analysis = new Map(choices.map((choice) => [choice.instruction_id, choice]));
+    // One pass over the records, however many instructions and however often the heads are drawn.
+    const recordsOf = new Map<string, BatchResponse[]>();
+    for (const record of considered) {
+      const id = record.response.instruction_id;
+      const own = recordsOf.get(id);
+      if (own) own.push(record);
+      else recordsOf.set(id, [record]);
+    }
     const heads = (limits: Limits) =>
       scope.map((instruction) => {
         const head = { instruction_id: instruction.id, type: instruction.type, description: clip(instruction.description, limits.description) };
         const choice = analysis.get(instruction.id);
-        const digest = () =>
-          digestAnswers(
-            considered.filter((record) => record.response.instruction_id === instruction.id),
-            instruction.type,
-            limits.examples,
-            limits.exampleLength,
-          );
+        const digest = () => digestAnswers(recordsOf.get(instruction.id) ?? [], instruction.type, limits.examples, limits.exampleLength);
         if (!choice) return { ...head, ...digest() };
         return {
           ...head,
@@ -95,7 +97,7 @@ export default defineTool({
       });
 
     const notes: string[] = [];
-    const participants = fitting(annotators.map(annotatorRow), ANNOTATOR_BUDGET_CHARS);
+    const participants = fitting(annotators, annotatorRow, ANNOTATOR_BUDGET_CHARS);
     if (participants.length < annotators.length) {
       notes.push(`Showing the ${participants.length} annotators with the lowest agreement of ${annotators.length}.`);
     }
@@ -104,14 +106,14 @@ export default defineTool({
     if (size(fixed) > BUDGET_CHARS / 2) fixed = { ...fixed, instructions: heads(TIGHT) };
     // What is left for task rows, keeping room for the note.
     let room = BUDGET_CHARS - size(fixed) - 400;
-    const listAll = choices.reduce((sum, choice) => sum + rowsSize(choice.tasks.map(taskRow)), 0) <= room;
+    const listAll = fitsIn(choices, room);
     let left = choices.length;
     const instructions = fixed.instructions.map((head) => {
       const choice = analysis.get(head.instruction_id);
       if (!choice) return head;
       if (listAll) return { ...head, tasks: choice.tasks.map(taskRow) };
       // Each instruction gets an even share of what is left, and passes on what it does not use.
-      const shown = fitting(mostContestedFirst(choice.tasks).map(taskRow), room / left);
+      const shown = fitting(mostContestedFirst(choice.tasks), taskRow, room / left);
       room -= rowsSize(shown);
       left -= 1;
       return { ...head, tasks_shown: shown.length, tasks: shown };
@@ -172,16 +174,29 @@ function annotatorRow(annotator: AnnotatorAgreement): Record<string, unknown> & 
   };
 }
 
-/** The leading rows that fit in `budget` characters of JSON. */
-function fitting<T>(rows: readonly T[], budget: number): T[] {
-  const out: T[] = [];
+/** The rows of the leading items that fit in `budget` characters of JSON; rows past the budget are never made. */
+function fitting<T, R>(items: readonly T[], row: (item: T) => R, budget: number): R[] {
+  const out: R[] = [];
   let used = 0;
-  for (const row of rows) {
-    used += size(row) + 1;
+  for (const item of items) {
+    const made = row(item);
+    used += size(made) + 1;
     if (used > budget) break;
-    out.push(row);
+    out.push(made);
   }
   return out;
+}
+
+/** Whether every task's row fits in `budget` characters of JSON, stopping at the first that does not. */
+function fitsIn(choices: readonly ChoiceAnalysis[], budget: number): boolean {
+  let used = 0;
+  for (const choice of choices) {
+    for (const task of choice.tasks) {
+      used += size(taskRow(task)) + 1;
+      if (used > budget) return false;
+    }
+  }
+  return true;
 }
 
 function rowsSize(rows: readonly unknown[]): number {

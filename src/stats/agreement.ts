@@ -13,12 +13,16 @@ export function tally(values: readonly string[]): Map<string, number> {
   return counts;
 }
 
-/** The most frequent value; `value` is null when two or more values share the top count. */
-export function plurality(counts: ReadonlyMap<string, number>): { value: string | null; count: number; tie: boolean } {
+/**
+ * The most frequent value; `value` is null when two or more values share the top count.
+ * @param less  a value to count one vote fewer for, as if one annotator's vote were left out, without copying `counts`
+ */
+export function plurality(counts: ReadonlyMap<string, number>, less?: string): { value: string | null; count: number; tie: boolean } {
   let value: string | null = null;
   let count = 0;
   let tie = false;
-  for (const [candidate, n] of counts) {
+  for (const [candidate, total] of counts) {
+    const n = candidate === less ? total - 1 : total;
     if (n > count) {
       value = candidate;
       count = n;

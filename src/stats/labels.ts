@@ -73,40 +73,51 @@ export function analyseChoices(
   records: readonly BatchResponse[],
   instructions: readonly ChoiceInstruction[],
 ): { choices: ChoiceAnalysis[]; annotators: AnnotatorAgreement[] } {
-  const byInstruction = new Map<string, Map<string, Map<string, string[]>>>();
+  // Only the instructions analysed are indexed: answers to the others (free text, often half the records) are never read.
+  const byInstruction = new Map<string, Map<string, Map<string, string[]>>>(instructions.map((instruction) => [instruction.id, new Map()]));
   const tasksOf = new Map<string, Set<string>>();
   for (const record of records) {
-    const tasks = tasksOf.get(record.participant_id) ?? new Set<string>();
+    let tasks = tasksOf.get(record.participant_id);
+    if (!tasks) {
+      tasks = new Set<string>();
+      tasksOf.set(record.participant_id, tasks);
+    }
     tasks.add(record.task_id);
-    tasksOf.set(record.participant_id, tasks);
     const instructionId = record.response?.instruction_id;
     if (!instructionId) continue;
-    const byTask = byInstruction.get(instructionId) ?? new Map<string, Map<string, string[]>>();
-    byInstruction.set(instructionId, byTask);
-    const raters = byTask.get(record.task_id) ?? new Map<string, string[]>();
-    byTask.set(record.task_id, raters);
+    const byTask = byInstruction.get(instructionId);
+    if (!byTask) continue;
+    let raters = byTask.get(record.task_id);
+    if (!raters) {
+      raters = new Map<string, string[]>();
+      byTask.set(record.task_id, raters);
+    }
     if (!raters.has(record.participant_id)) raters.set(record.participant_id, chosenValues(record.response.answer));
   }
 
   const tallies = new Map<string, { compared: number; matched: number }>();
   const compare = (participant: string, matched: boolean): void => {
-    const entry = tallies.get(participant) ?? { compared: 0, matched: 0 };
+    let entry = tallies.get(participant);
+    if (!entry) {
+      entry = { compared: 0, matched: 0 };
+      tallies.set(participant, entry);
+    }
     entry.compared += 1;
     if (matched) entry.matched += 1;
-    tallies.set(participant, entry);
   };
 
   const choices = instructions.map((instruction) => {
-    const byTask = byInstruction.get(instruction.id) ?? new Map<string, Map<string, string[]>>();
+    const byTask = byInstruction.get(instruction.id) as Map<string, Map<string, string[]>>;
     const multi = isMultiSelect(instruction, byTask);
     const analysis = multi ? multiSelect(instruction, byTask, compare) : singleSelect(byTask, compare);
     return { instruction_id: instruction.id, multi_select: multi, ...analysis };
   });
 
-  const annotators = [...tasksOf].map(([participant_id, tasks]) => {
+  const annotators: AnnotatorAgreement[] = [];
+  for (const [participant_id, tasks] of tasksOf) {
     const { compared, matched } = tallies.get(participant_id) ?? { compared: 0, matched: 0 };
-    return { participant_id, tasks: tasks.size, compared, matched, agreement_with_majority: compared ? matched / compared : null };
-  });
+    annotators.push({ participant_id, tasks: tasks.size, compared, matched, agreement_with_majority: compared ? matched / compared : null });
+  }
   // Worst first, so that careless annotators head the list; those never compared go last.
   annotators.sort(
     (a, b) =>
@@ -144,10 +155,16 @@ function singleSelect(byTask: Map<string, Map<string, string[]>>, compare: Compa
   const units: string[][] = [];
   const overall = new Map<string, number>();
   for (const [task_id, raters] of byTask) {
-    // An answer without a value is a missing rating, not a label.
-    const ratings = [...raters].flatMap(([participant, values]) => (values[0] === undefined ? [] : [[participant, values[0]] as const]));
-    if (ratings.length === 0) continue;
-    const values = ratings.map(([, value]) => value);
+    const participants: string[] = [];
+    const values: string[] = [];
+    for (const [participant, answer] of raters) {
+      // An answer without a value is a missing rating, not a label.
+      const value = answer[0];
+      if (value === undefined) continue;
+      participants.push(participant);
+      values.push(value);
+    }
+    if (values.length === 0) continue;
     const counts = tally(values);
     for (const [value, n] of counts) overall.set(value, (overall.get(value) ?? 0) + n);
     const top = plurality(counts);
@@ -160,12 +177,10 @@ function singleSelect(byTask: Map<string, Map<string, string[]>>, compare: Compa
       tie: top.tie,
     });
     units.push(values);
-    for (const [participant, value] of ratings) {
-      const others = new Map(counts);
-      others.set(value, (others.get(value) ?? 0) - 1);
-      const theirs = plurality(others);
-      if (theirs.value !== null) compare(participant, theirs.value === value);
-    }
+    values.forEach((value, index) => {
+      const theirs = plurality(counts, value);
+      if (theirs.value !== null) compare(participants[index] as string, theirs.value === value);
+    });
   }
   return { tasks, counts: Object.fromEntries(overall), ...agreement(units) };
 }
@@ -173,8 +188,15 @@ function singleSelect(byTask: Map<string, Map<string, string[]>>, compare: Compa
 function multiSelect(instruction: ChoiceInstruction, byTask: Map<string, Map<string, string[]>>, compare: Compare): Analysis {
   // Every option of the instruction is a decision, including options nobody chose: not choosing is an answer.
   const options = (instruction.options ?? []).map((option) => String(option.value));
+  const known = new Set(options);
   for (const raters of byTask.values()) {
-    for (const values of raters.values()) for (const value of values) if (!options.includes(value)) options.push(value);
+    for (const values of raters.values()) {
+      for (const value of values) {
+        if (known.has(value)) continue;
+        known.add(value);
+        options.push(value);
+      }
+    }
   }
   const tasks: TaskLabel[] = [];
   const units: string[][] = [];
@@ -186,8 +208,12 @@ function multiSelect(instruction: ChoiceInstruction, byTask: Map<string, Map<str
     const majority: string[] = [];
     let tie = false;
     for (const option of options) {
-      const decisions = answers.map(([, values]) => (values.includes(option) ? CHOSEN : NOT_CHOSEN));
-      const chosen = decisions.filter((decision) => decision === CHOSEN).length;
+      let chosen = 0;
+      const decisions = answers.map(([, values]) => {
+        if (!values.includes(option)) return NOT_CHOSEN;
+        chosen += 1;
+        return CHOSEN;
+      });
       if (chosen > 0) {
         counts.set(option, chosen);
         overall.set(option, (overall.get(option) ?? 0) + chosen);

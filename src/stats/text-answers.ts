@@ -54,21 +54,22 @@ export function digestAnswers(records: readonly BatchResponse[], type: string, e
       numbers.push(Number(value));
     }
   }
-  const distinct = [...new Set(texts)];
-  const digest: AnswerDigest = {
-    answers: records.length,
-    tasks: tasks.size,
-    distinct: distinct.length,
-    examples: distinct.slice(0, examples).map((text) => (text.length > exampleLength ? `${text.slice(0, exampleLength - 1)}…` : text)),
-  };
+  const distinct = new Set(texts);
+  const shown: string[] = [];
+  for (const text of distinct) {
+    if (shown.length >= examples) break;
+    shown.push(text.length > exampleLength ? `${text.slice(0, exampleLength - 1)}…` : text);
+  }
+  const digest: AnswerDigest = { answers: records.length, tasks: tasks.size, distinct: distinct.size, examples: shown };
   if (units.size) digest.units = Object.fromEntries(units);
   if (numbers.length && numbers.every(Number.isFinite)) digest.numbers = spread(numbers);
   if (type === 'file_upload') digest.files = files;
   return digest;
 }
 
-function spread(values: readonly number[]): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
+/** Sorts `values` in place. */
+function spread(values: number[]): { min: number; median: number; max: number } {
+  const sorted = values.sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
   return { min: sorted[0] as number, median, max: sorted[sorted.length - 1] as number };
