@@ -1,17 +1,19 @@
 import { defineTool } from '../src/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
 import { createOnce, newestNamed } from '../src/create-once.js';
+import { batchItems } from '../src/batch-items.js';
 
 export default defineTool({
   name: 'create_batch',
   title: 'Create batch',
   description:
-    'Create an AI Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions, then setup_batch.',
+    'Create an AI Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions (or give batch_items here), then setup_batch.',
   input: {
     name: text(255),
     task_details: taskDetails,
     dataset_id: prolificId('dataset').optional(),
     workspace_id: prolificId('workspace').optional(),
+    batch_items: batchItems.optional(),
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -22,7 +24,13 @@ export default defineTool({
       what: `Creating batch "${args.name}"`,
       attempt: () =>
         client.createBatch(
-          { name: args.name, workspace_id, task_details: args.task_details, ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}) },
+          {
+            name: args.name,
+            workspace_id,
+            task_details: args.task_details,
+            ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}),
+            ...(args.batch_items ? { batch_items: args.batch_items } : {}),
+          },
           signal,
         ),
       find: () => newestNamed(client, workspace_id, args.name, started, signal),

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
+import { batchQuestions } from '../src/batch-items.js';
 import { resolveInsideRoots } from '../src/upload-source.js';
 
 /** Appended to the dataset's columns by the report; the sandbox's names, as the live API does not document them. */
@@ -34,13 +35,13 @@ export default defineTool({
     const target = await resolveInsideRoots(args.file_path, await context.uploadRoots(), 'write');
     await checkTarget(target, args.file_path, args.overwrite);
 
-    const [{ results: records }, listed] = await Promise.all([
+    const [{ results: records }, questions] = await Promise.all([
       client.getResponses(args.batch_id, signal),
-      client.getInstructions(args.batch_id, signal),
+      batchQuestions(client, args.batch_id, signal),
     ]);
     // Loaded on first use, so that starting the server costs nothing for them.
     const { analyseChoices, choiceInstruction, CHOICE_TYPES } = await import('../src/stats/labels.js');
-    const choiceInstructions = listed.body.results.filter((instruction) => CHOICE_TYPES.has(instruction.type));
+    const choiceInstructions = questions.filter((instruction) => CHOICE_TYPES.has(instruction.type));
     if (choiceInstructions.length === 0) {
       throw new ToolError(
         `Batch ${args.batch_id} has no multiple-choice instruction, so there are no majority labels to export. get_responses or the report resource (prolific://batches/${args.batch_id}/report) give the raw answers.`,
@@ -49,7 +50,7 @@ export default defineTool({
     if (records.length === 0) throw new ToolError(`Batch ${args.batch_id} has no responses yet. Follow the study with get_study, then export.`);
     const { choices } = analyseChoices(records, choiceInstructions.map(choiceInstruction));
 
-    const descriptions = listed.body.results.map((instruction) => instruction.description);
+    const descriptions = questions.map((instruction) => instruction.description);
     const { datapoints, columns: datapointColumns, warning } = await readDatapoints(context, args.batch_id, descriptions);
     const taken = new Set<string>();
     const unique = (name: string): string => {

@@ -8,7 +8,7 @@ export default defineTool({
   name: 'setup_batch',
   title: 'Set up batch',
   description:
-    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a READY dataset and instructions; freezes the instructions.',
+    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a READY dataset and instructions or batch_items; freezes them.',
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),
@@ -41,8 +41,8 @@ export default defineTool({
             : 'Wait until get_dataset shows READY, then call setup_batch again.';
       throw new ToolError(`Dataset ${datasetId} is ${dataset.status}, and setup needs it READY. ${next}`);
     }
-    if (instructions.body.results.length === 0) {
-      throw new ToolError(`Batch ${args.batch_id} has no instructions. Call set_instructions first.`);
+    if (instructions.body.results.length === 0 && !batch.batch_items?.length) {
+      throw new ToolError(`Batch ${args.batch_id} has no instructions. Call set_instructions, or give batch_items with update_batch, first.`);
     }
     await createOnce({
       what: `Setting up batch ${args.batch_id}`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
+import { batchQuestions } from '../src/batch-items.js';
 import type { BatchResponse, Instruction } from '../src/prolific/types.js';
 import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, TaskLabel } from '../src/stats/labels.js';
 
@@ -39,13 +40,13 @@ export default defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal }) {
-    const [{ results: records }, listed] = await Promise.all([
+    const [{ results: records }, questions] = await Promise.all([
       client.getResponses(args.batch_id, signal),
-      client.getInstructions(args.batch_id, signal),
+      batchQuestions(client, args.batch_id, signal),
     ]);
     // Loaded on first use, so that starting the server costs nothing for them.
     const { analyseChoices, choiceInstruction, CHOICE_TYPES, mostContestedFirst } = await import('../src/stats/labels.js');
-    let scope = instructionsOf(listed.body.results, records, choiceInstruction);
+    let scope = instructionsOf(questions, records, choiceInstruction);
     if (args.instruction_id) {
       scope = scope.filter((instruction) => instruction.id === args.instruction_id);
       if (scope.length === 0) {

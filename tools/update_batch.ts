@@ -1,22 +1,24 @@
 import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
+import { batchItems } from '../src/batch-items.js';
 
 export default defineTool({
   name: 'update_batch',
   title: 'Update batch',
-  description: "Change a batch's name, task_details (replaced whole) or dataset. Only the fields given change.",
+  description: "Change a batch's name, task_details or batch_items (each replaced whole) or dataset. Only the fields given change.",
   input: {
     batch_id: prolificId('batch'),
     name: text(255).optional(),
     task_details: taskDetails.optional(),
     dataset_id: prolificId('dataset').optional(),
+    batch_items: batchItems.optional(),
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run({ batch_id, ...changes }, { client, signal }) {
     const body = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     if (Object.keys(body).length === 0) {
-      throw new ToolError('update_batch needs at least one of name, task_details or dataset_id.');
+      throw new ToolError('update_batch needs at least one of name, task_details, dataset_id or batch_items.');
     }
     return client.updateBatch(batch_id, body, signal);
   },

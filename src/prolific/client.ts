@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
 import { readJsonBody } from './json-body.js';
 import { sleep } from '../sleep.js';
+import type { BatchPage } from '../batch-items.js';
 import type {
   ApiObject,
   Batch,
@@ -149,7 +150,7 @@ export class ProlificClient {
   // Batches
 
   createBatch(
-    body: { name: string; workspace_id: string; task_details: TaskDetails; dataset_id?: string },
+    body: { name: string; workspace_id: string; task_details: TaskDetails; dataset_id?: string; batch_items?: BatchPage[] },
     signal?: AbortSignal,
   ): Promise<Batch> {
     return this.json('POST', '/api/v1/data-collection/batches', { body, signal });
@@ -165,7 +166,7 @@ export class ProlificClient {
 
   updateBatch(
     batchId: string,
-    body: { name?: string; task_details?: TaskDetails; dataset_id?: string },
+    body: { name?: string; task_details?: TaskDetails; dataset_id?: string; batch_items?: BatchPage[] },
     signal?: AbortSignal,
   ): Promise<Batch> {
     return this.json('PATCH', `/api/v1/data-collection/batches/${seg(batchId)}`, { body, signal });

@@ -51,6 +51,8 @@ export interface Batch extends ApiObject {
   total_instruction_count?: number;
   total_task_groups?: number;
   task_details?: TaskDetails;
+  /** Present on batches built from page layouts rather than the instructions endpoint. */
+  batch_items?: ApiObject[];
 }
 
 export interface Instruction extends ApiObject {

@@ -120,6 +120,14 @@ export interface BatchRecord {
   /** Present from the moment setup was accepted: instructions and dataset are frozen from then on. */
   setup?: BatchSetup;
   instructions: InstructionRecord[];
+  /** Page layouts, the instructions endpoint's replacement; a batch has these or instructions, never both. */
+  batchItems?: BatchPageRecord[];
+}
+
+/** One page of a batch_items layout; each item is stored like an instruction, so it has an id responses cite. */
+export interface BatchPageRecord {
+  id: string;
+  rows: { columns: { items: InstructionRecord[] }[] }[];
 }
 
 export type InstructionType =

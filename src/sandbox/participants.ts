@@ -11,6 +11,7 @@
  * and every participant draws from their own seeded generator, so the outcome depends only on the seed and
  * the elapsed time.
  */
+import { questionsOf } from './batch-items.js';
 import { drawProfile, simulateAnswer } from './answers.js';
 import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
 import { taskGroupCount, taskId, tasksInGroup } from './processing.js';
@@ -157,7 +158,7 @@ function recordResponses(state: SandboxState, batch: BatchRecord, submission: Su
   tasks.forEach((task, position) => {
     const id = taskId(state, batch.id, task);
     const answeredAt = Math.round(submission.startedAt + (duration * (position + 1)) / tasks.length);
-    for (const instruction of batch.instructions) {
+    for (const instruction of questionsOf(batch)) {
       const truth = derivedRandom(seed, batch.id, 'truth', task, instruction.id);
       const participant = derivedRandom(seed, submission.id, 'answer', task, instruction.id);
       const responseId = participant.uuid();

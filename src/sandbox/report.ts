@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 
 import { stringify } from 'csv-stringify';
 
+import { questionsOf } from './batch-items.js';
 import type { AnswerItem, BatchRecord, InstructionRecord, ResponseRecord } from './model.js';
 import type { SandboxState } from './state.js';
 
@@ -18,7 +19,7 @@ const RESPONSE_COLUMNS = ['participant_id', 'submission_id', 'task_id'];
 export function reportCsv(state: SandboxState, batch: BatchRecord): ReadableStream<Uint8Array> {
   const dataset = batch.setup ? state.datasets.get(batch.setup.datasetId) : undefined;
   const datasetColumns = dataset?.columns.map((column) => column.name) ?? [];
-  const header = uniqueNames([...datasetColumns, ...RESPONSE_COLUMNS, ...batch.instructions.map((i) => i.fields.description)]);
+  const header = uniqueNames([...datasetColumns, ...RESPONSE_COLUMNS, ...questionsOf(batch).map((i) => i.fields.description)]);
   const responses = state.responsesOf(batch.id);
 
   function* rows(): Generator<string[]> {
@@ -39,7 +40,7 @@ export function reportCsv(state: SandboxState, batch: BatchRecord): ReadableStre
         first.participantId,
         first.submissionId,
         first.taskId,
-        ...batch.instructions.map((instruction) => formatAnswer(instruction, answers.get(instruction.id)?.answer)),
+        ...questionsOf(batch).map((instruction) => formatAnswer(instruction, answers.get(instruction.id)?.answer)),
       ];
     }
   }

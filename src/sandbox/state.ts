@@ -19,6 +19,7 @@ import type {
   WalletRecord,
   WorkspaceRecord,
 } from './model.js';
+import { questionsOf } from './batch-items.js';
 import { hiddenChoices } from './answers.js';
 import { advanceStudies } from './participants.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
@@ -151,7 +152,7 @@ export class SandboxState {
    */
   hiddenAnswer(batchId: string, task: number, instructionId: string): OptionValue[] {
     const batch = this.findBatch(batchId);
-    const instruction = batch.instructions.find((candidate) => candidate.id === instructionId);
+    const instruction = questionsOf(batch).find((candidate) => candidate.id === instructionId);
     if (!instruction) return [];
     const options = instruction.fields.options ?? [];
     return hiddenChoices(instruction.fields, derivedRandom(this.settings.seed, batch.id, 'truth', task, instruction.id))

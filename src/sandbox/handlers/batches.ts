@@ -1,7 +1,7 @@
 /**
- * Batches: a dataset plus instructions plus task details. Setup turns the READY dataset into tasks and task
- * groups (PROCESSING, then READY); from then on the instructions and the dataset are frozen. Responses and
- * the CSV report are read from here too.
+ * Batches: a dataset plus instructions (or batch_items pages) plus task details. Setup turns the READY
+ * dataset into tasks and task groups (PROCESSING, then READY); from then on the questions and the dataset are
+ * frozen. Responses and the CSV report are read from here too.
  */
 import { HttpResponse } from 'msw';
 
@@ -11,6 +11,7 @@ import { buildTaskPlan, startProcessing, taskGroupCount } from '../processing.js
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
+import { batchItemsInput, batchItemsView, ONE_SOURCE, questionsOf, readBatchItems, storeBatchItems } from '../batch-items.js';
 import { newInstruction } from './instructions.js';
 import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
 import { reportObjectPath } from './storage.js';
@@ -25,6 +26,7 @@ export function batchRoutes(state: SandboxState): Route[] {
       const workspaceId = fields.string('workspace_id', { required: true });
       const datasetId = fields.string('dataset_id');
       const taskDetails = readTaskDetails(fields, true);
+      const pages = readBatchItems(fields);
       fields.done();
       const workspace = state.findWorkspace(workspaceId ?? '');
       if (datasetId !== undefined) state.findDataset(datasetId);
@@ -39,6 +41,7 @@ export function batchRoutes(state: SandboxState): Route[] {
         status: 'UNINITIALISED',
         instructions: [],
       };
+      if (pages) batch.batchItems = storeBatchItems(state, batch, pages);
       state.batches.set(batch.id, batch);
       return json(batchView(state, batch), 201);
     }),
@@ -56,13 +59,19 @@ export function batchRoutes(state: SandboxState): Route[] {
       const name = fields.string('name');
       const taskDetails = readTaskDetails(fields, false);
       const datasetId = fields.has('dataset_id') ? fields.string('dataset_id') : undefined;
+      const pages = readBatchItems(fields);
       fields.done();
+      if (pages) {
+        if (batch.setup) throw badRequest({ batch_items: ['The pages can no longer be changed once the batch has been set up.'] });
+        if (batch.instructions.length > 0) throw badRequest({ batch_items: [ONE_SOURCE] });
+      }
       if (datasetId !== undefined && datasetId !== batch.datasetId) {
         if (batch.setup) throw badRequest({ dataset_id: ['The dataset can no longer be changed once the batch has been set up.'] });
         batch.datasetId = state.findDataset(datasetId).id;
       }
       if (name !== undefined) batch.name = name;
       if (taskDetails) batch.taskDetails = taskDetails;
+      if (pages) batch.batchItems = storeBatchItems(state, batch, pages);
       return json(batchView(state, batch));
     }),
     apiRoute(state, 'GET', `${BASE}/:batchId/status`, ({ params }) => json({ status: state.findBatch(params.batchId ?? '').status })),
@@ -81,8 +90,8 @@ export function batchRoutes(state: SandboxState): Route[] {
       if (dataset.status !== 'READY') {
         throw badRequest(`Dataset ${dataset.id} is ${dataset.status}; it must be READY before the batch can be set up.`);
       }
-      if (batch.instructions.length === 0) {
-        throw badRequest('This batch has no instructions: add at least one before setting it up.');
+      if (questionsOf(batch).length === 0) {
+        throw badRequest('This batch has no instructions or batch_items: add at least one before setting it up.');
       }
       batch.datasetId = dataset.id;
       batch.setup = { datasetId: dataset.id, plan: buildTaskPlan(state, batch.id, dataset, tasksPerGroup) };
@@ -109,6 +118,7 @@ export function batchRoutes(state: SandboxState): Route[] {
       copy.instructions = original.instructions.map((instruction) =>
         newInstruction(state, copy, structuredClone(instruction.fields)),
       );
+      if (original.batchItems) copy.batchItems = storeBatchItems(state, copy, batchItemsInput(original.batchItems));
       state.batches.set(copy.id, copy);
       return json(batchView(state, copy), 201);
     }),
@@ -147,10 +157,11 @@ function batchView(state: SandboxState, batch: BatchRecord): Record<string, unkn
       ? [{ id: dataset.id, total_datapoint_count: dataset.totalDatapointCount, filename: dataset.filename }]
       : [],
     total_task_count: plan?.taskCount ?? 0,
-    total_instruction_count: batch.instructions.length,
+    total_instruction_count: questionsOf(batch).length,
     total_task_groups: plan ? taskGroupCount(plan) : 0,
     schema_version: 1,
     task_details: batch.taskDetails,
+    ...(batch.batchItems ? { batch_items: batchItemsView(batch.batchItems) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * A batch's instructions (the questions asked about every datapoint). POST appends, PUT replaces the whole
- * set, and both are refused once the batch has been set up. The endpoint is being sunset, and says so in
- * its headers.
+ * set, and both are refused once the batch has been set up or when it is laid out with batch_items. The
+ * endpoint is being sunset, and says so in its headers.
  */
 import { badRequest } from '../errors.js';
 import { validateInstruction } from '../instruction-rules.js';
@@ -9,6 +9,7 @@ import type { BatchRecord, InstructionFields, InstructionRecord } from '../model
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
+import { ONE_SOURCE } from '../batch-items.js';
 
 const PATH = '/api/v1/data-collection/batches/:batchId/instructions';
 
@@ -76,6 +77,7 @@ export function newInstruction(state: SandboxState, batch: BatchRecord, fields: 
 function editableBatch(state: SandboxState, batchId: string): BatchRecord {
   const batch = state.findBatch(batchId);
   if (batch.setup) throw badRequest('Instructions can no longer be changed once the batch has been set up.');
+  if (batch.batchItems) throw badRequest(`${ONE_SOURCE} Change its pages with PATCH batch_items instead.`);
   return batch;
 }
 
