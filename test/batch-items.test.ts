@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
 const [CHOICE, WHY] = INSTRUCTIONS;
@@ -67,9 +67,7 @@ describe('batches built from batch_items page layouts', () => {
     );
     const quote = ok(await env.call('publish_study', { study_id: study.id }));
     expect(ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: quote.total_cost })).published).toBe(true);
-    for (let i = 0; i < 100 && ok(await env.call('get_study', { study_id: study.id })).status !== 'AWAITING REVIEW'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilSubmitted(env, study.id);
 
     const responses = ok(await env.call('get_responses', { batch_id: created.id, limit: 1000 }));
     // 2 participants × 2 tasks × 3 items.

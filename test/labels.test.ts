@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { ok, startEnv, type TestEnv } from './support/env.js';
+import { ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 /**
  * summarize_responses and export_labels on sandbox batches whose hidden truth is known, checked against an
@@ -86,11 +86,7 @@ async function runJob(env: TestEnv, options: { rows: Record<string, string>[]; i
     }),
   );
   ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-  for (let i = 0; i < 400; i++) {
-    const now = ok(await env.call('get_study', { study_id: study.id }));
-    if (now.status === 'AWAITING REVIEW') break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await untilSubmitted(env, study.id);
   return { batchId: batch.id, studyId: study.id, instructions: set.instructions };
 }
 

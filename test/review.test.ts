@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, readyBatch, startEnv, type TestEnv } from './support/env.js';
+import { ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 const WHY_REJECTED =
   'Your answers did not follow the task instructions: most labels contradict the text of the reviews you were shown. Sorry.';
@@ -19,11 +19,7 @@ describe('review_submissions and get_study', () => {
     );
     studyId = study.id;
     ok(await env.call('publish_study', { study_id: studyId, confirm_total_cost: study.total_cost }));
-    let now: Record<string, any> = {};
-    for (let i = 0; i < 200 && now.status !== 'AWAITING REVIEW'; i++) {
-      now = ok(await env.call('get_study', { study_id: studyId }));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const now = await untilSubmitted(env, studyId);
     awaiting = now.awaiting_review;
   });
   afterAll(async () => {
@@ -115,11 +111,7 @@ describe('review_submissions when the answer is lost', () => {
       const { batchId } = await readyBatch(env);
       const study = ok(await env.call('create_study', { batch_id: batchId, name: 'Lost', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }));
       ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-      let now: Record<string, any> = {};
-      for (let i = 0; i < 200 && now.status !== 'AWAITING REVIEW'; i++) {
-        now = ok(await env.call('get_study', { study_id: study.id }));
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const now = await untilSubmitted(env, study.id);
       const [first, ...rest] = now.awaiting_review as { id: string }[];
       env.sandbox.faults.add({ method: 'POST', path: `/api/v1/submissions/${first!.id}/transition/`, kind: 'reset-after' });
       const rejected = ok(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 /** The simulated participants: diligence, pace, answer times, returns and time-outs, all from the seed. */
 
@@ -60,11 +60,7 @@ describe('simulated participants', () => {
         body: JSON.stringify({ total_available_places: 8 }),
       });
       expect(((await patched.json()) as { status: string }).status).toBe('ACTIVE');
-      let study: Record<string, any> = {};
-      for (let i = 0; i < 200 && study.status !== 'AWAITING REVIEW'; i++) {
-        study = ok(await env.call('get_study', { study_id: studyId }));
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const study = await untilSubmitted(env, studyId);
       expect(study).toMatchObject({ status: 'AWAITING REVIEW', places_taken: 8 });
       // Six groups served once, then the next turns go to groups 0 and 1.
       expect(env.sandbox.state.submissionsOf(studyId).map((s) => s.taskGroup)).toEqual([0, 1, 2, 3, 4, 5, 0, 1]);

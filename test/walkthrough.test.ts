@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 /** The whole walkthrough through a real MCP client, in the order an agent would run it. */
 describe('walkthrough through MCP against the sandbox', () => {
@@ -119,12 +119,7 @@ describe('walkthrough through MCP against the sandbox', () => {
   });
 
   it('watches the study fill as simulated participants submit', async () => {
-    let study: Record<string, any> = {};
-    for (let i = 0; i < 100; i++) {
-      study = ok(await env.call('get_study', { study_id: ids.study }));
-      if (study.status === 'AWAITING REVIEW') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const study = await untilSubmitted(env, ids.study!);
     expect(study.status).toBe('AWAITING REVIEW');
     expect(study.places_taken).toBe(6);
     expect(study.submissions_by_status).toEqual({ 'AWAITING REVIEW': 6 });

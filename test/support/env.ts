@@ -96,6 +96,17 @@ export function ok(outcome: ToolOutcome): Record<string, any> {
   return outcome.data;
 }
 
+/** Polls get_study until every place has submitted (AWAITING REVIEW) or about 10 s pass; returns the last read. */
+export async function untilSubmitted(env: TestEnv, studyId: string): Promise<Record<string, any>> {
+  let study: Record<string, any> = {};
+  for (let i = 0; i < 400; i++) {
+    study = ok(await env.call('get_study', { study_id: studyId }));
+    if (study.status === 'AWAITING REVIEW') break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return study;
+}
+
 export const INSTRUCTIONS = [
   {
     type: 'multiple_choice',
