@@ -47,10 +47,10 @@ describe('tool catalogue', () => {
     }
   });
 
-  it('keeps the catalogue within its token budget: 6,000 in all, 1,000 for any one tool', () => {
+  it('keeps the catalogue within its token budget: 6,500 in all, 1,000 for any one tool', () => {
     // Counting is deterministic, so this holds in CI; every description change is weighed here.
     const total = countTokens(JSON.stringify({ tools }));
-    expect(total).toBeLessThanOrEqual(6000);
+    expect(total).toBeLessThanOrEqual(6500);
     for (const tool of tools) expect(countTokens(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(1000);
   });
 
