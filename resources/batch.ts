@@ -2,6 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import type { ServerDeps } from '../src/server.js';
 import { completeBatchId } from '../src/complete.js';
 import { readResource } from './read.js';
+import { readBatch } from '../src/batch-items.js';
 
 /** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
 export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
@@ -28,18 +29,14 @@ export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
     template,
     {
       title: 'AI Task Builder batch',
-      description: 'A batch with its status, datasets and instructions.',
+      description: 'A batch with its status, datasets and questions (layout items or legacy instructions).',
       mimeType: 'application/json',
     },
     async (uri, variables, extra) =>
       readResource(uri, extra.signal, async () => {
         const batchId = String(variables.batch_id);
-        const client = deps.getClient();
-        const [batch, instructions] = await Promise.all([
-          client.getBatch(batchId, extra.signal),
-          client.getInstructions(batchId, extra.signal),
-        ]);
-        const body = { ...batch, instructions: instructions.body.results };
+        const { batch, questions } = await readBatch(deps.getClient(), batchId, extra.signal);
+        const body = { ...batch, instructions: questions };
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
       }),
   );

@@ -1,22 +1,63 @@
 import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
-import type { ProlificClient } from './prolific/client.js';
-import type { ApiObject, Batch, Instruction } from './prolific/types.js';
+import { text } from './shapes.js';
+import { ToolError } from './tool.js';
+import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
+import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
 
 /**
- * `batch_items` page layouts, Prolific's replacement for the instructions endpoint (sunset 1 Sep 2026).
- * The live request shape is not documented in the material we have; this is our plausible reading of
- * "pages → rows → one or two columns → items", with each item an instruction as set_instructions takes it:
- * `[{ id?, rows: [{ columns: [{ items: [instruction, …] }] }] }]`, a page being one batch item.
+ * `batch_items` page layouts, Prolific's replacement for the instructions endpoint (sunset 1 Sep 2026):
+ * pages (`intro` once before the datapoints, `body` for each one, `outro` once after) of rows of one or two
+ * columns of items, each item a dataset field, a block of content or a question. Every level takes the `id`
+ * the API gave it, to keep that entry when the layout is sent again.
  */
 
-const column = z.strictObject({ items: z.array(instructionSchema).min(1, 'at least 1 item') });
-const row = z.strictObject({ columns: z.array(column).min(1, 'at least 1 column').max(2, 'at most 2 columns') });
-const page = z.strictObject({ id: z.string().optional(), rows: z.array(row).min(1, 'at least 1 row') });
+const id = z.string().optional();
 
-const pagesSchema = z.array(page).min(1, 'at least 1 page').max(50);
+const contentItems = [
+  z.strictObject({ type: z.literal('dataset_field'), id, field: text(255) }),
+  z.strictObject({ type: z.literal('rich_text'), id, content: text(20_000), content_format: z.enum(['html', 'markdown']).optional() }),
+  z.strictObject({
+    type: z.literal('image'),
+    id,
+    url: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    alt_text: text(500),
+    caption: text(500).optional(),
+  }),
+] as const;
+
+/** Types that show something rather than ask: they have no answers, and are all an intro or outro page may hold. */
+const CONTENT_TYPES = new Set(['dataset_field', 'rich_text', 'image']);
+const ONLY_CONTENT = new Set(['rich_text', 'image']);
+
+const item = z.union([z.discriminatedUnion('type', [...contentItems]), instructionSchema]);
+const column = z.strictObject({ id, items: z.array(item).min(1, 'at least 1 item') });
+const row = z.strictObject({ id, columns: z.array(column).min(1, 'at least 1 column').max(2, 'at most 2 columns') });
+const page = z.strictObject({ id, display_position: z.enum(['intro', 'body', 'outro']).optional(), rows: z.array(row).min(1, 'at least 1 row') });
+
+const pagesSchema = z
+  .array(page)
+  .min(1, 'at least 1 page')
+  .superRefine((pages, ctx) => {
+    pages.forEach((p, pageIndex) => {
+      const position = p.display_position ?? 'body';
+      const fields = new Set<string>();
+      eachItem(p, (entry, at) => {
+        const path = [pageIndex, ...at];
+        if (position !== 'body' && !ONLY_CONTENT.has(entry.type)) {
+          // Prolific's own wording for this rule.
+          ctx.addIssue({ code: 'custom', path, message: `Pages with display_position "intro" or "outro" may only contain image or rich_text content blocks` });
+        }
+        if (entry.type === 'dataset_field') {
+          if (fields.has(entry.field)) ctx.addIssue({ code: 'custom', path: [...path, 'field'], message: `"${entry.field}" is already shown on this page` });
+          fields.add(entry.field);
+        }
+      });
+    });
+  });
 
 export type BatchPage = z.output<typeof page>;
+type Item = z.output<typeof item>;
 
 /**
  * The argument tools publish. Its JSON Schema stays a sketch because the full item union, nested three
@@ -31,27 +72,115 @@ export const batchItems = z
     for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     return z.NEVER;
   })
-  .describe("Pages instead of set_instructions: [{rows:[{columns:[{items:[…]}]}]}], 1–2 columns a row; items as set_instructions' instructions");
+  .describe(
+    'Pages [{display_position?:intro|body|outro, rows:[{columns:[{items:[…]}]}]}], 1–2 columns a row. Items: set_instructions\' instructions, {type:"dataset_field",field}, {type:"rich_text",content,content_format?:html|markdown}, {type:"image",url,alt_text}; intro/outro only rich_text/image. Keep ids to keep entries',
+  );
+
+/** Dataset schema field types participants see; `metadata` and `task_group_id` stay hidden. */
+export const VISIBLE_FIELD_TYPES = new Set(['text', 'image_url', 'audio_url', 'video_url']);
+
+/** The schema fields a `dataset_field` item may show, in schema order; undefined when the dataset has no schema. */
+export function visibleFields(dataset: Dataset): string[] | undefined {
+  const fields = (dataset.schema as { fields?: unknown } | null | undefined)?.fields;
+  if (!fields || typeof fields !== 'object') return undefined;
+  return Object.entries(fields)
+    .filter(([, field]) => VISIBLE_FIELD_TYPES.has(String((field as { type?: unknown } | null)?.type)))
+    .map(([name]) => name);
+}
 
 /**
- * The questions participants answer: the batch's instructions, or, for a batch built from page layouts, its
- * items in page, row and column order (responses cite an item's id as their instruction_id).
+ * `dataset_field` items that name no visible field of the dataset, as `path: message` lines; the API would
+ * refuse them (INVALID_BATCH_ITEMS), so they are caught before the request.
+ */
+export function unknownDatasetFields(pages: readonly BatchPage[], dataset: Dataset): string[] {
+  const visible = visibleFields(dataset);
+  if (!visible) return [];
+  const problems: string[] = [];
+  pages.forEach((p, pageIndex) =>
+    eachItem(p, (entry, at) => {
+      if (entry.type !== 'dataset_field' || visible.includes(entry.field)) return;
+      const where = `batch_items[${pageIndex}].rows[${at[2]}].columns[${at[4]}].items[${at[6]}].field`;
+      problems.push(`${where}: dataset ${dataset.id} has no shown field "${entry.field}" (shown fields, case-sensitive: ${visible.join(', ') || 'none'})`);
+    }),
+  );
+  return problems;
+}
+
+/**
+ * Checks a layout's `dataset_field` items against the schema of the dataset it will be shown with, when that
+ * dataset is known and has one, so a misspelt field is named before anything is sent.
+ */
+export async function checkDatasetFields(
+  client: ProlificClient,
+  pages: readonly BatchPage[],
+  datasetId: string | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  let showsFields = false;
+  for (const p of pages) eachItem(p, (entry) => (showsFields ||= entry.type === 'dataset_field'));
+  if (!datasetId || !showsFields) return;
+  const problems = unknownDatasetFields(pages, await client.getDataset(datasetId, signal));
+  if (problems.length) {
+    throw new ToolError(`These dataset_field items name no field participants can see:\n- ${problems.join('\n- ')}\nUse the dataset's text, image_url, audio_url or video_url fields.`);
+  }
+}
+
+function eachItem(p: BatchPage, visit: (entry: Item, at: (string | number)[]) => void): void {
+  p.rows.forEach((r, rowIndex) =>
+    r.columns.forEach((c, columnIndex) =>
+      c.items.forEach((entry, itemIndex) => visit(entry, ['rows', rowIndex, 'columns', columnIndex, 'items', itemIndex])),
+    ),
+  );
+}
+
+/**
+ * The questions participants answer: for a batch built from a layout, its question items in page, row and
+ * column order (responses cite an item's id as their instruction_id); otherwise its legacy instructions.
  */
 export function questionsOf(batch: Batch, instructions: Instruction[]): Instruction[] {
-  if (instructions.length > 0 || !Array.isArray(batch.batch_items)) return instructions;
+  if (!Array.isArray(batch.batch_items)) return instructions;
   const questions: Instruction[] = [];
-  for (const page of batch.batch_items) {
-    for (const row of list(page.rows)) {
-      for (const column of list(row.columns)) questions.push(...(list(column.items) as Instruction[]));
+  for (const p of list(batch.batch_items)) {
+    for (const r of list(p.rows)) {
+      for (const c of list(r.columns)) {
+        for (const entry of list(c.items)) if (!CONTENT_TYPES.has(String(entry.type))) questions.push(entry as Instruction);
+      }
     }
   }
   return questions;
 }
 
-/** Reads a batch and its instructions, and gives its questions whichever way it was built. */
+export interface BatchRead {
+  batch: Batch;
+  questions: Instruction[];
+  /** What the instructions endpoint said; asked only for a batch without a layout. */
+  legacy?: LegacyInstructions;
+}
+
+/**
+ * Reads a batch and its questions whichever way it was built. The instructions endpoint is asked only for a
+ * batch without a layout (it refuses the others), and its absence after the sunset means no legacy instructions.
+ */
+export async function readBatch(client: ProlificClient, batchId: string, signal?: AbortSignal): Promise<BatchRead> {
+  const batch = await client.getBatch(batchId, signal);
+  if (Array.isArray(batch.batch_items)) return { batch, questions: questionsOf(batch, []) };
+  const legacy = await client.getLegacyInstructions(batchId, signal);
+  return { batch, questions: legacy.results ?? [], legacy };
+}
+
 export async function batchQuestions(client: ProlificClient, batchId: string, signal?: AbortSignal): Promise<Instruction[]> {
-  const [batch, listed] = await Promise.all([client.getBatch(batchId, signal), client.getInstructions(batchId, signal)]);
-  return questionsOf(batch, listed.body.results);
+  return (await readBatch(client, batchId, signal)).questions;
+}
+
+/**
+ * Where a person sees the annotator's screen for the batch's first task group, as Prolific's CLI builds it;
+ * undefined before setup has made task groups.
+ */
+export async function previewUrl(client: ProlificClient, batch: Batch, signal?: AbortSignal): Promise<string | undefined> {
+  if (batch.status !== 'READY') return undefined;
+  const [first] = await client.listTaskGroups(batch.id, signal);
+  if (!first) return undefined;
+  return `https://app.prolific.com/data-collection-tool/batches/${encodeURIComponent(batch.id)}/task-groups/${encodeURIComponent(first)}?preview=true`;
 }
 
 /** The API's answer is trusted for shape only as far as it is read. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { text } from './shapes.js';
 
 /**
- * The five AI Task Builder instruction types, with the API's own field names and rules, so that a bad
+ * The Task Builder instruction types, with the API's own field names and rules, so that a bad
  * instruction is refused with a named field before anything reaches Prolific.
  */
 
@@ -36,21 +36,22 @@ const multipleChoiceWithFreeText = z.strictObject({
   ...choiceFields,
 });
 
+const validation = z
+  .strictObject({ type: z.enum(['number', 'string']), min: z.number().nullable().optional(), max: z.number().nullable().optional() })
+  .describe('For strings, min/max are lengths');
+
 const freeText = z.strictObject({
   type: z.literal('free_text'),
   ...common,
   placeholder_text_input: short.optional(),
-  validation: z
-    .strictObject({ type: z.enum(['number', 'string']), min: z.number().optional(), max: z.number().optional() })
-    .optional()
-    .describe('For strings, min/max are lengths'),
+  validation: validation.optional(),
 });
 
 const freeTextWithUnit = z.strictObject({
   type: z.literal('free_text_with_unit'),
   ...common,
   placeholder_text_input: short.optional(),
-  unit_options: z.array(z.strictObject({ label: short, value: short })).min(1),
+  unit_options: z.array(z.strictObject({ label: short, value: short, validation: validation.optional() })).min(1),
   unit_position: z.enum(['prefix', 'suffix']),
   default_unit: short.optional(),
 });
@@ -64,8 +65,14 @@ const fileUpload = z.strictObject({
   max_file_count: z.int().min(1).optional(),
 });
 
+/**
+ * New with page layouts, and its fields are not documented anywhere we can read: only the common ones are
+ * named, and whatever else is given is passed on for Prolific to judge.
+ */
+const videoNarration = z.looseObject({ type: z.literal('video_narration'), ...common });
+
 export const instructionSchema = z
-  .discriminatedUnion('type', [multipleChoice, multipleChoiceWithFreeText, freeText, freeTextWithUnit, fileUpload])
+  .discriminatedUnion('type', [multipleChoice, multipleChoiceWithFreeText, freeText, freeTextWithUnit, fileUpload, videoNarration])
   .superRefine((item, ctx) => {
     if (item.type === 'multiple_choice' || item.type === 'multiple_choice_with_free_text') {
       const n = item.options.length;
@@ -82,14 +89,11 @@ export const instructionSchema = z
         ctx.addIssue({ code: 'custom', path: ['options'], message: `option values must be unique; "${duplicate}" repeats` });
       }
     }
-    if (item.type === 'free_text' && item.validation) {
-      const { min, max, type } = item.validation;
-      if (min !== undefined && max !== undefined && min > max) {
-        ctx.addIssue({ code: 'custom', path: ['validation'], message: `min (${min}) is greater than max (${max})` });
-      }
-      if (type === 'string' && ((min !== undefined && (min < 0 || !Number.isInteger(min))) || (max !== undefined && (max < 0 || !Number.isInteger(max))))) {
-        ctx.addIssue({ code: 'custom', path: ['validation'], message: 'for strings, min and max are lengths: whole numbers ≥ 0' });
-      }
+    if (item.type === 'free_text' && item.validation) checkValidation(item.validation, ['validation'], ctx);
+    if (item.type === 'free_text_with_unit') {
+      item.unit_options.forEach((unit, index) => {
+        if (unit.validation) checkValidation(unit.validation, ['unit_options', index, 'validation'], ctx);
+      });
     }
     if (item.type === 'free_text_with_unit' && item.default_unit !== undefined) {
       const values = item.unit_options.map((u) => u.value);
@@ -109,3 +113,14 @@ export const instructionSchema = z
   });
 
 export type InstructionInput = z.output<typeof instructionSchema>;
+
+function checkValidation(rule: z.output<typeof validation>, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const { min, max, type } = rule;
+  if (min != null && max != null && min > max) {
+    ctx.addIssue({ code: 'custom', path, message: `min (${min}) is greater than max (${max})` });
+  }
+  const notLength = (bound: number | null | undefined) => bound != null && (bound < 0 || !Number.isInteger(bound));
+  if (type === 'string' && (notLength(min) || notLength(max))) {
+    ctx.addIssue({ code: 'custom', path, message: 'for strings, min and max are lengths: whole numbers ≥ 0' });
+  }
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ProlificApiError, ProlificNetworkError } from './prolific/errors.js';
+import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, type BatchItemsIssue } from './prolific/errors.js';
 import { ToolError } from './tool.js';
 import { redact } from './log.js';
 
@@ -23,6 +23,7 @@ function explain(error: unknown, tool: string, signal: AbortSignal): string {
 }
 
 function explainApiError(error: ProlificApiError, tool: string): string {
+  if (error.batchItemsIssues) return explainLayoutRefusal(error, error.batchItemsIssues, tool);
   const quoted = `Prolific answered ${error.status} to ${error.method} ${error.path}: ${error.detail.replace(/[.\s]+$/, '')}`;
   switch (error.status) {
     case 400:
@@ -45,6 +46,18 @@ function explainApiError(error: ProlificApiError, tool: string): string {
         ? `${quoted}. Prolific had a server error. Reads are safe to retry; if ${tool} creates or changes something, first check whether it took effect.`
         : `${quoted}.`;
   }
+}
+
+/** Each issue at its place in the layout, so every one can be fixed in one go. */
+function explainLayoutRefusal(error: ProlificApiError, issues: BatchItemsIssue[], tool: string): string {
+  const lines = issues.slice(0, 20).map((issue) => `- ${describeBatchItemsIssue(issue)}`);
+  if (issues.length > 20) lines.push(`- …and ${issues.length - 20} more`);
+  if (!lines.length) lines.push('- (Prolific listed no issues)');
+  return [
+    `Prolific refused the layout (INVALID_BATCH_ITEMS, ${error.status} to ${error.method} ${error.path}):`,
+    ...lines,
+    `Indexes count from 0: page P, row R, column C, item I is batch_items[P].rows[R].columns[C].items[I]. Correct those items and call ${tool} again.`,
+  ].join('\n');
 }
 
 /** Names every offending field, so a model can fix its call in one go. */

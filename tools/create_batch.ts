@@ -1,24 +1,27 @@
+import { z } from 'zod';
 import { defineTool } from '../src/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
 import { createOnce, newestNamed } from '../src/create-once.js';
-import { batchItems } from '../src/batch-items.js';
+import { batchItems, checkDatasetFields } from '../src/batch-items.js';
 
 export default defineTool({
   name: 'create_batch',
   title: 'Create batch',
   description:
-    'Create an AI Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions (or give batch_items here), then setup_batch.',
+    'Create a Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions (or give batch_items here), then setup_batch.',
   input: {
     name: text(255),
     task_details: taskDetails,
     dataset_id: prolificId('dataset').optional(),
     workspace_id: prolificId('workspace').optional(),
     batch_items: batchItems.optional(),
+    auto_sync_enabled: z.boolean().optional().describe("Once set up, add the dataset's new datapoints as tasks"),
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { client, resolveWorkspace, signal }) {
     const workspace_id = await resolveWorkspace(args.workspace_id);
+    if (args.batch_items) await checkDatasetFields(client, args.batch_items, args.dataset_id, signal);
     const started = Date.now();
     return createOnce({
       what: `Creating batch "${args.name}"`,
@@ -30,6 +33,7 @@ export default defineTool({
             task_details: args.task_details,
             ...(args.dataset_id ? { dataset_id: args.dataset_id } : {}),
             ...(args.batch_items ? { batch_items: args.batch_items } : {}),
+            ...(args.auto_sync_enabled === undefined ? {} : { auto_sync_enabled: args.auto_sync_enabled }),
           },
           signal,
         ),

@@ -9,6 +9,7 @@ import updateBatch from './update_batch.js';
 import duplicateBatch from './duplicate_batch.js';
 import setInstructions from './set_instructions.js';
 import setupBatch from './setup_batch.js';
+import syncBatch from './sync_batch.js';
 import createStudy from './create_study.js';
 import getStudy from './get_study.js';
 import publishStudy from './publish_study.js';
@@ -32,6 +33,7 @@ export const allTools = [
   listBatches,
   updateBatch,
   duplicateBatch,
+  syncBatch,
   createStudy,
   publishStudy,
   getStudy,

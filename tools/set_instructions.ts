@@ -3,12 +3,14 @@ import { defineTool, ToolError } from '../src/tool.js';
 import { deprecationOut, prolificId } from '../src/shapes.js';
 import { instructionSchema } from '../src/instructions.js';
 import { describeDeprecation } from '../src/deprecation.js';
+import { questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
+import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'set_instructions',
   title: 'Set batch instructions',
   description:
-    "Make the batch's instructions (the questions asked about every datapoint) exactly this list; existing ones not listed by id are removed. Frozen once the batch is set up.",
+    "Make the batch's questions (asked about every datapoint) exactly this list, written as its layout: one page showing the dataset's fields, then the questions (intro/outro pages kept). Ones not listed by id are removed. Frozen once set up.",
   input: {
     batch_id: prolificId('batch'),
     instructions: z.array(instructionSchema).min(1).max(50),
@@ -16,24 +18,70 @@ export default defineTool({
   output: {
     batch_id: z.string(),
     instructions: z.array(z.looseObject({ id: z.string() })),
-    replaced: z.number().describe('How many instructions the batch had before'),
+    replaced: z.number().describe('How many questions the batch had before'),
+    written_as: z.enum(['batch_items', 'legacy_instructions']),
+    fields_shown: z.array(z.string()).optional(),
     deprecation: deprecationOut,
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run({ batch_id, instructions }, { client, signal }) {
-    const [batch, existing] = await Promise.all([client.getBatch(batch_id, signal), client.getInstructions(batch_id, signal)]);
+    const { batch, questions, legacy } = await readBatch(client, batch_id, signal);
     if (batch.status !== 'UNINITIALISED') {
       throw new ToolError(
-        `Batch ${batch_id} is ${batch.status}: instructions can no longer change once a batch is set up. Use duplicate_batch for an editable copy.`,
+        `Batch ${batch_id} is ${batch.status}: its questions can no longer change once it is set up. Use duplicate_batch for an editable copy.`,
       );
     }
-    const before = existing.body.results.length;
-    const written = await client.writeInstructions(batch_id, before === 0 ? 'POST' : 'PUT', instructions, signal);
+    // A batch that already has legacy instructions stays on the endpoint that holds them, while it still answers.
+    if (legacy?.results?.length) {
+      const written = await client.writeInstructions(batch_id, 'PUT', instructions, signal);
+      return {
+        batch_id,
+        instructions: written.body,
+        replaced: questions.length,
+        written_as: 'legacy_instructions' as const,
+        deprecation: describeDeprecation(written.deprecation ?? legacy.deprecation),
+      };
+    }
+    const datasetId = batch.datasets?.[0]?.id;
+    const fields = datasetId ? (visibleFields(await client.getDataset(datasetId, signal)) ?? []) : [];
+    const pages = Array.isArray(batch.batch_items) ? batch.batch_items : [];
+    const framing = (position: string) => pages.filter((page) => page.display_position === position);
+    const body = bodyPage(pages.find((page) => (page.display_position ?? 'body') === 'body'), fields, instructions);
+    const updated = await client.updateBatch(batch_id, { batch_items: [...framing('intro'), body, ...framing('outro')] }, signal);
     return {
       batch_id,
-      instructions: written.body,
-      replaced: before,
-      deprecation: describeDeprecation(written.deprecation ?? existing.deprecation),
+      instructions: questionsOf(updated, []),
+      replaced: questions.length,
+      written_as: 'batch_items' as const,
+      fields_shown: fields,
     };
   },
 });
+
+/**
+ * The one body page: the dataset's visible fields, then the questions. The ids of the page it replaces, and of
+ * its field items, are sent again so that Prolific keeps those entries rather than deleting and re-creating them.
+ */
+function bodyPage(previous: ApiObject | undefined, fields: string[], questions: ApiObject[]): ApiObject {
+  const row = first(previous?.rows);
+  const column = first(row?.columns);
+  const shown = new Map<string, unknown>();
+  for (const item of list(column?.items)) if (item.type === 'dataset_field') shown.set(String(item.field), item.id);
+  const fieldItems = fields.map((field) => withId({ type: 'dataset_field', field }, shown.get(field)));
+  return withId(
+    { display_position: 'body', rows: [withId({ columns: [withId({ items: [...fieldItems, ...questions] }, column?.id)] }, row?.id)] },
+    previous?.id,
+  );
+}
+
+function withId(entry: ApiObject, id: unknown): ApiObject {
+  return typeof id === 'string' ? { id, ...entry } : entry;
+}
+
+function list(value: unknown): ApiObject[] {
+  return Array.isArray(value) ? (value as ApiObject[]) : [];
+}
+
+function first(value: unknown): ApiObject | undefined {
+  return list(value)[0];
+}

@@ -3,25 +3,23 @@ import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
 import { waitFor } from '../src/wait.js';
 import { createOnce } from '../src/create-once.js';
+import { previewUrl, readBatch } from '../src/batch-items.js';
 
 export default defineTool({
   name: 'setup_batch',
   title: 'Set up batch',
   description:
-    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a READY dataset and instructions or batch_items; freezes them.',
+    "Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY; preview_url shows the annotator's screen. Needs a READY dataset and questions (set_instructions or batch_items); freezes them.",
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),
     tasks_per_group: z.int().min(1).max(1000).optional().describe('Tasks per participant submission; default 1'),
     ...waitArgs,
   },
-  output: { ...batchOut.shape, timed_out: z.boolean().optional() },
+  output: { ...batchOut.shape, preview_url: z.string().optional(), timed_out: z.boolean().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { client, signal, progress }) {
-    const [batch, instructions] = await Promise.all([
-      client.getBatch(args.batch_id, signal),
-      client.getInstructions(args.batch_id, signal),
-    ]);
+    const { batch, questions } = await readBatch(client, args.batch_id, signal);
     if (batch.status !== 'UNINITIALISED') {
       throw new ToolError(
         `Batch ${args.batch_id} is already ${batch.status}: it has been set up before. Use get_batch to follow it, or duplicate_batch to set up a copy differently.`,
@@ -41,8 +39,8 @@ export default defineTool({
             : 'Wait until get_dataset shows READY, then call setup_batch again.';
       throw new ToolError(`Dataset ${datasetId} is ${dataset.status}, and setup needs it READY. ${next}`);
     }
-    if (instructions.body.results.length === 0 && !batch.batch_items?.length) {
-      throw new ToolError(`Batch ${args.batch_id} has no instructions. Call set_instructions, or give batch_items with update_batch, first.`);
+    if (questions.length === 0) {
+      throw new ToolError(`Batch ${args.batch_id} has no questions. Call set_instructions, or give batch_items with update_batch, first.`);
     }
     await createOnce({
       what: `Setting up batch ${args.batch_id}`,
@@ -70,6 +68,7 @@ export default defineTool({
     if (value.status === 'ERROR') {
       throw new ToolError(`Setup of batch ${args.batch_id} failed (status ERROR). Check the dataset and instructions with get_batch, then set up a duplicate.`);
     }
-    return timedOut ? { ...value, timed_out: true } : value;
+    const preview = timedOut ? undefined : await previewUrl(client, value, signal);
+    return { ...value, ...(preview ? { preview_url: preview } : {}), ...(timedOut ? { timed_out: true } : {}) };
   },
 });

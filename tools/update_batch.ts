@@ -1,24 +1,31 @@
+import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
-import { batchItems } from '../src/batch-items.js';
+import { batchItems, checkDatasetFields } from '../src/batch-items.js';
 
 export default defineTool({
   name: 'update_batch',
   title: 'Update batch',
-  description: "Change a batch's name, task_details or batch_items (each replaced whole) or dataset. Only the fields given change.",
+  description:
+    "Change a batch's name, task_details, batch_items (each replaced whole; batch_items null clears the layout and its questions), dataset or auto_sync_enabled. Only the fields given change.",
   input: {
     batch_id: prolificId('batch'),
     name: text(255).optional(),
     task_details: taskDetails.optional(),
     dataset_id: prolificId('dataset').optional(),
-    batch_items: batchItems.optional(),
+    batch_items: batchItems.nullable().optional(),
+    auto_sync_enabled: z.boolean().optional(),
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run({ batch_id, ...changes }, { client, signal }) {
     const body = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     if (Object.keys(body).length === 0) {
-      throw new ToolError('update_batch needs at least one of name, task_details, dataset_id or batch_items.');
+      throw new ToolError('update_batch needs at least one of name, task_details, dataset_id, batch_items or auto_sync_enabled.');
+    }
+    if (changes.batch_items) {
+      const datasetId = changes.dataset_id ?? (await client.getBatch(batch_id, signal)).datasets?.[0]?.id;
+      await checkDatasetFields(client, changes.batch_items, datasetId, signal);
     }
     return client.updateBatch(batch_id, body, signal);
   },

@@ -1,7 +1,8 @@
 /**
  * Item 5: what going through MCP adds to a call. get_batch over stdio against the same requests made directly
- * with the project's HTTP client: get_batch reads the batch and its instructions, concurrently, so the direct
- * side does too; a single GET would charge the second request, which is the tool's content, to MCP. That
+ * with the project's HTTP client: for a batch without a layout get_batch reads the batch, then asks the legacy
+ * instructions endpoint, so the direct side does too; a single GET would charge the second request, which is
+ * the tool's content, to MCP. That
  * single GET is timed as well and shown for the record. Calls alternate one by one, so that load on the
  * machine falls on all of them alike.
  */
@@ -25,7 +26,7 @@ export async function measureOverhead({ server, api, workspaceId }: UploadSetup)
   };
   for (let call = 0; call < WARM_UP + CALLS; call += 1) {
     const warm = call < WARM_UP;
-    await time(timings.same, () => Promise.all([api.getBatch(batch.id), api.getInstructions(batch.id)]), warm);
+    await time(timings.same, async () => api.getLegacyInstructions((await api.getBatch(batch.id)).id), warm);
     await time(timings.mcp, () => server.call('get_batch', { batch_id: batch.id }), warm);
     await time(timings.single, () => api.getBatch(batch.id), warm);
   }

@@ -1,13 +1,13 @@
 import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
-import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
+import { ProlificApiError, ProlificNetworkError, batchItemsIssues, describeErrorBody, type BatchItemsIssue } from './errors.js';
 import { readJsonBody } from './json-body.js';
 import { sleep } from '../sleep.js';
-import type { BatchPage } from '../batch-items.js';
 import type {
   ApiObject,
   Batch,
   BatchResponse,
+  BatchSync,
   Dataset,
   Deprecation,
   Instruction,
@@ -47,12 +47,29 @@ interface CallOptions {
   allowEmpty?: boolean;
   /** Some endpoints answer with a bare JSON string (bulk-approve) rather than an object. */
   allowScalar?: boolean;
+  /** Error statuses that mean "not available here" to the caller rather than a failure. */
+  tolerate?: readonly number[];
 }
 
 interface ApiAnswer<T> {
   body: T;
   deprecation?: Deprecation;
+  /** The tolerated error status the API answered with; `body` is then undefined. */
+  refusedWith?: number;
 }
+
+/** What the legacy instructions endpoint said: its list, or the status it refused with (after its sunset). */
+export interface LegacyInstructions {
+  results: Instruction[] | undefined;
+  refusedWith?: number;
+  deprecation?: Deprecation;
+}
+
+/**
+ * Past its Sunset (1 Sep 2026) the instructions endpoint may be gone (404, 410), and it refuses batches laid
+ * out with batch_items (422): all three mean "no legacy instructions here", not a failure.
+ */
+const INSTRUCTIONS_GONE = [404, 410, 422];
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_BACKOFF_MS = 30_000;
@@ -150,7 +167,14 @@ export class ProlificClient {
   // Batches
 
   createBatch(
-    body: { name: string; workspace_id: string; task_details: TaskDetails; dataset_id?: string; batch_items?: BatchPage[] },
+    body: {
+      name: string;
+      workspace_id: string;
+      task_details: TaskDetails;
+      dataset_id?: string;
+      batch_items?: ApiObject[];
+      auto_sync_enabled?: boolean;
+    },
     signal?: AbortSignal,
   ): Promise<Batch> {
     return this.json('POST', '/api/v1/data-collection/batches', { body, signal });
@@ -166,7 +190,14 @@ export class ProlificClient {
 
   updateBatch(
     batchId: string,
-    body: { name?: string; task_details?: TaskDetails; dataset_id?: string; batch_items?: BatchPage[] },
+    body: {
+      name?: string;
+      task_details?: TaskDetails;
+      dataset_id?: string;
+      /** null clears the layout, and with it every question and content block. */
+      batch_items?: ApiObject[] | null;
+      auto_sync_enabled?: boolean;
+    },
     signal?: AbortSignal,
   ): Promise<Batch> {
     return this.json('PATCH', `/api/v1/data-collection/batches/${seg(batchId)}`, { body, signal });
@@ -180,8 +211,29 @@ export class ProlificClient {
     await this.call('POST', `/api/v1/data-collection/batches/${seg(batchId)}/setup`, { body, signal, allowEmpty: true });
   }
 
-  async getInstructions(batchId: string, signal?: AbortSignal): Promise<ApiAnswer<ListResult<Instruction>>> {
-    return this.call('GET', `/api/v1/data-collection/batches/${seg(batchId)}/instructions`, { signal });
+  /** Starts adding the dataset's new datapoints to a READY batch as tasks; the job is followed with getBatchSync. */
+  syncBatch(batchId: string, signal?: AbortSignal): Promise<BatchSync> {
+    return this.json('POST', `/api/v1/data-collection/batches/${seg(batchId)}/sync`, { signal });
+  }
+
+  getBatchSync(batchId: string, syncId: string, signal?: AbortSignal): Promise<BatchSync> {
+    return this.json('GET', `/api/v1/data-collection/batches/${seg(batchId)}/syncs/${seg(syncId)}`, { signal });
+  }
+
+  /** The ids of a set-up batch's task groups: a bare array, though a `{results}` page is read too. */
+  async listTaskGroups(batchId: string, signal?: AbortSignal): Promise<string[]> {
+    const body = await this.json<unknown>('GET', `/api/v1/data-collection/batches/${seg(batchId)}/task-groups`, { signal });
+    const ids = Array.isArray(body) ? body : (body as { results?: unknown }).results;
+    return (Array.isArray(ids) ? ids : []).map((entry) => (typeof entry === 'string' ? entry : String((entry as { id?: unknown })?.id ?? ''))).filter(Boolean);
+  }
+
+  async getLegacyInstructions(batchId: string, signal?: AbortSignal): Promise<LegacyInstructions> {
+    const answer = await this.call<ListResult<Instruction> | undefined>('GET', `/api/v1/data-collection/batches/${seg(batchId)}/instructions`, {
+      signal,
+      tolerate: INSTRUCTIONS_GONE,
+    });
+    if (!answer.body) return { results: undefined, refusedWith: answer.refusedWith, deprecation: answer.deprecation };
+    return { results: Array.isArray(answer.body.results) ? answer.body.results : [], deprecation: answer.deprecation };
   }
 
   /** POST adds to the batch's instructions; PUT replaces the whole set. */
@@ -287,10 +339,12 @@ export class ProlificClient {
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
       const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
-      if (answer.status >= 300) {
-        throw apiError(answer, method, path, describeErrorBody(parseJson(answer.text), statusFallback(answer.status)));
-      }
       const deprecation = readDeprecation(answer.headers);
+      if (answer.status >= 300) {
+        if (options.tolerate?.includes(answer.status)) return { body: undefined as T, deprecation, refusedWith: answer.status };
+        const body = parseJson(answer.text);
+        throw apiError(answer, method, path, describeErrorBody(body, statusFallback(answer.status)), batchItemsIssues(body));
+      }
       if (answer.json) return { body: answer.json as T, deprecation };
       if (answer.malformed || !answer.text.trim()) {
         if (options.allowEmpty && !answer.malformed) return { body: undefined as T, deprecation };
@@ -400,8 +454,8 @@ interface Answer {
   malformed?: true;
 }
 
-function apiError(answer: Answer, method: string, path: string, detail: string): ProlificApiError {
-  return new ProlificApiError(answer.status, method, path, detail, retryAfterMs(answer.headers['retry-after']));
+function apiError(answer: Answer, method: string, path: string, detail: string, issues?: BatchItemsIssue[]): ProlificApiError {
+  return new ProlificApiError(answer.status, method, path, detail, retryAfterMs(answer.headers['retry-after']), issues);
 }
 
 /** Retry-After is seconds or an HTTP date; the API does not document it, so it is honoured only when present. */

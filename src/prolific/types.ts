@@ -51,8 +51,22 @@ export interface Batch extends ApiObject {
   total_instruction_count?: number;
   total_task_groups?: number;
   task_details?: TaskDetails;
-  /** Present on batches built from page layouts rather than the instructions endpoint. */
-  batch_items?: ApiObject[];
+  /** The saved layout, with an id on every page, row, column and item; null for a legacy batch. */
+  batch_items?: ApiObject[] | null;
+  auto_sync_enabled?: boolean;
+  tasks_per_group?: number;
+}
+
+/** A job adding a dataset's new datapoints to a READY batch as tasks. */
+export interface BatchSync extends ApiObject {
+  sync_id: string;
+  batch_id?: string;
+  status: 'queued' | 'processing' | 'complete' | 'failed' | (string & {});
+  tasks_created?: number;
+  datapoints_processed?: number;
+  groups_created?: number;
+  groups_expanded?: number;
+  reason?: string;
 }
 
 export interface Instruction extends ApiObject {
