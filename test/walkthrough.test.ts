@@ -55,7 +55,8 @@ describe('walkthrough through MCP against the sandbox', () => {
 
     const first = ok(await env.call('set_instructions', { batch_id: batch.id, instructions: [INSTRUCTIONS[1]] }));
     expect(first.replaced).toBe(0);
-    expect(first.deprecation).toContain('Sunset: Tue, 01 Sep 2026');
+    // The instructions endpoint is past its sunset: the questions go into the batch's layout.
+    expect(first.written_as).toBe('batch_items');
 
     const second = ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
     expect(second.replaced).toBe(1);

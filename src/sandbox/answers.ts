@@ -68,6 +68,9 @@ export function simulateAnswer(
       return [withUnit(fields, truth, participant, reliability)];
     case 'file_upload':
       return uploadedFiles(fields, participant, fileKeyPrefix);
+    case 'video_narration':
+      // Its answer shape is not documented (digest §8); the sandbox answers with one recorded video file.
+      return uploadedFiles({ ...fields, accepted_file_types: ['.mp4'], min_file_count: 1, max_file_count: 1 }, participant, fileKeyPrefix);
   }
 }
 

@@ -5,13 +5,15 @@
 import { parseFaultSpec } from './faults.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 
-const USAGE = 'Usage: sandbox [--port N] [--token T] [--fault SPEC]... (--help explains SPEC)';
+const USAGE = 'Usage: sandbox [--port N] [--token T] [--legacy-instructions] [--fault SPEC]... (--help explains SPEC)';
 
-const HELP = `Usage: sandbox [--port N] [--token T] [--fault SPEC]...
+const HELP = `Usage: sandbox [--port N] [--token T] [--legacy-instructions] [--fault SPEC]...
 
-  --port N       API port (default: a free one); storage gets its own free port
-  --token T      the accepted API token (default: a random one)
-  --fault SPEC   inject a transport fault; repeatable, checked in the order given
+  --port N                API port (default: a free one); storage gets its own free port
+  --token T               the accepted API token (default: a random one)
+  --legacy-instructions   keep the batch instructions endpoint working as before its 1 Sep 2026 sunset
+                          (default: it answers 410 Gone, as after the sunset)
+  --fault SPEC            inject a transport fault; repeatable, checked in the order given
 
 SPEC is "[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [origin=api|storage]":
   KIND is status, reset-before, reset-after, delay, truncate, html or empty; with status=N it may be left out.
@@ -37,6 +39,7 @@ export async function runSandboxCli(argv: string[]): Promise<void> {
       `  API:        ${sandbox.baseUrl}`,
       `  Token:      ${sandbox.token}`,
       ...workspaces.map((workspace) => `  Workspace:  ${workspace.id} (${workspace.title})`),
+      ...(options.legacyInstructions ? ['  Instructions endpoint: working as before its sunset (--legacy-instructions)'] : []),
       ...(options.faults ?? []).map((rule) => `  Fault:      ${rule.method ?? '*'} ${String(rule.path)} ${rule.kind} (${rule.origin ?? 'api'})`),
       '',
       'Point the MCP server (or any Prolific client) at it with:',
@@ -79,6 +82,8 @@ function parseArguments(argv: readonly string[]): SandboxOptions | undefined {
       options.token = value();
     } else if (flag === '--fault') {
       options.faults = [...(options.faults ?? []), parseFaultSpec(value())];
+    } else if (flag === '--legacy-instructions' && inline === undefined) {
+      options.legacyInstructions = true;
     } else if (flag === '--help' || flag === '-h') {
       return undefined;
     } else {

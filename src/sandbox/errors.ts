@@ -21,7 +21,10 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-/** Thrown by handlers and helpers; the route wrapper turns it into the API's error body. */
+/**
+ * Thrown by handlers and helpers; the route wrapper turns it into the API's error body, or into `body` for the
+ * few errors Prolific words in a shape of their own (INVALID_BATCH_ITEMS).
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
 
@@ -29,6 +32,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly detail: ErrorDetail,
     readonly headers: Record<string, string> = {},
+    readonly body?: Record<string, unknown>,
   ) {
     super(typeof detail === 'string' ? detail : JSON.stringify(detail));
   }

@@ -41,6 +41,8 @@ export interface SandboxOptions {
   balance?: number;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
+  /** Keep the batch instructions endpoint working as before its 1 Sep 2026 sunset; default false (410 Gone). */
+  legacyInstructions?: boolean;
 }
 
 export interface RecordedRequest {
@@ -136,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     seed: options.seed ?? 42,
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
+    legacyInstructions: options.legacyInstructions ?? false,
     now: () => Date.now() + skewMs,
   });
   candidates = handlerIndex(createSandboxHandlers(state));

@@ -13,10 +13,15 @@ const INSTRUCTION_TYPES: readonly InstructionType[] = [
   'file_upload',
 ];
 
+/** video_narration exists in batch layouts only. */
+const LAYOUT_TYPES: readonly InstructionType[] = [...INSTRUCTION_TYPES, 'video_narration'];
+
+const COMMON_KEYS = new Set(['id', 'type', 'description', 'helper_text', 'placeholder_text_input']);
+
 const DEFAULT_FILE_TYPES = ['.jpg', '.jpeg', '.png', '.heic', '.heif'];
 
-export function validateInstruction(item: Fields): InstructionFields | undefined {
-  const type = item.choice('type', INSTRUCTION_TYPES, { required: true });
+export function validateInstruction(item: Fields, options: { layout?: boolean } = {}): InstructionFields | undefined {
+  const type = item.choice('type', options.layout ? LAYOUT_TYPES : INSTRUCTION_TYPES, { required: true });
   const description = item.string('description', { required: true });
   const helperText = item.string('helper_text', { blank: true });
   const placeholder = item.string('placeholder_text_input', { blank: true });
@@ -37,7 +42,20 @@ export function validateInstruction(item: Fields): InstructionFields | undefined
       return unitRules(item, fields);
     case 'file_upload':
       return fileRules(item, fields);
+    case 'video_narration':
+      return narrationRules(item, fields);
   }
+}
+
+/**
+ * No source documents video_narration's own fields (digest §8), so the sandbox keeps whatever JSON values come
+ * with the common ones and checks nothing more.
+ */
+function narrationRules(item: Fields, fields: InstructionFields): InstructionFields {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item.entries())) if (!COMMON_KEYS.has(key)) extra[key] = value;
+  if (Object.keys(extra).length) fields.extra = extra;
+  return fields;
 }
 
 function choiceRules(item: Fields, fields: InstructionFields): InstructionFields {
@@ -61,7 +79,9 @@ function choiceRules(item: Fields, fields: InstructionFields): InstructionFields
   if (new Set(values).size !== values.length) item.fail('options', 'Option values must be unique.');
   const answerLimit = item.integer('answer_limit', { required: true });
   if (answerLimit !== undefined && answerLimit !== 1 && answerLimit !== -1) {
-    if (answerLimit < 2 || answerLimit > rawOptions.length) {
+    if (answerLimit > rawOptions.length) {
+      item.fail('answer_limit', 'answer_limit exceeds number of options');
+    } else if (answerLimit < 2) {
       item.fail('answer_limit', `Use 1 (single choice), -1 (no limit) or a number from 2 to the number of options (${rawOptions.length}).`);
     }
   }

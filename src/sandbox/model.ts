@@ -95,15 +95,26 @@ export interface TaskDetails {
 
 /**
  * How a set-up batch's tasks form task groups. Task i is datapoint i. Chunked plans shuffle tasks with an
- * affine permutation (position p holds task (multiplier·p + offset) mod taskCount) so that a dataset with
+ * affine permutation (position p < shuffled holds task (multiplier·p + offset) mod shuffled) so that a dataset with
  * millions of rows needs no per-task memory.
  */
 export type TaskPlan =
-  | { kind: 'chunked'; taskCount: number; tasksPerGroup: number; multiplier: number; offset: number }
-  | { kind: 'grouped'; taskCount: number; groups: number[][] };
+  | {
+      kind: 'chunked';
+      taskCount: number;
+      tasksPerGroup: number;
+      /** Tasks shuffled at setup; tasks a sync added after them keep their order, topping up the last group first. */
+      shuffled: number;
+      multiplier: number;
+      offset: number;
+    }
+  /** `keys[g]` is group g's task group key, '' for a datapoint that had none (a group of its own). */
+  | { kind: 'grouped'; taskCount: number; groups: number[][]; keys: string[] };
 
 export interface BatchSetup {
   datasetId: string;
+  /** As asked at setup; a task_group_id key overrides it in the plan. */
+  tasksPerGroup: number;
   plan: TaskPlan;
 }
 
@@ -122,12 +133,52 @@ export interface BatchRecord {
   instructions: InstructionRecord[];
   /** Page layouts, the instructions endpoint's replacement; a batch has these or instructions, never both. */
   batchItems?: BatchPageRecord[];
+  autoSync: boolean;
+  /** Sync jobs in the order they were asked for; each starts when the one before it has ended. */
+  syncs: SyncRecord[];
 }
 
-/** One page of a batch_items layout; each item is stored like an instruction, so it has an id responses cite. */
+export type DisplayPosition = 'intro' | 'body' | 'outro';
+
+/** One page of a batch_items layout. Question items are stored like instructions, so responses cite their ids. */
 export interface BatchPageRecord {
   id: string;
-  rows: { columns: { items: InstructionRecord[] }[] }[];
+  displayPosition: DisplayPosition;
+  rows: BatchRowRecord[];
+}
+
+export interface BatchRowRecord {
+  id: string;
+  columns: BatchColumnRecord[];
+}
+
+export interface BatchColumnRecord {
+  id: string;
+  items: LayoutItemRecord[];
+}
+
+export type LayoutItemRecord = InstructionRecord | ContentRecord;
+
+/** An item that shows something (a datapoint's field, text, a picture) and asks nothing. */
+export interface ContentRecord {
+  id: string;
+  content: ContentFields;
+}
+
+export type ContentFields =
+  | { type: 'dataset_field'; field: string }
+  | { type: 'rich_text'; content: string; content_format: 'html' | 'markdown' }
+  | { type: 'image'; url: string; alt_text: string; caption?: string };
+
+export interface SyncRecord {
+  id: string;
+  datasetId: string;
+  createdAt: number;
+  /** When it leaves `queued` (the sync before it has ended) and when it ends. */
+  startsAt: number;
+  endsAt: number;
+  /** Set when it ended: what it added. */
+  result?: { tasksCreated: number; datapointsProcessed: number; groupsCreated: number; groupsExpanded: number };
 }
 
 export type InstructionType =
@@ -135,7 +186,8 @@ export type InstructionType =
   | 'multiple_choice_with_free_text'
   | 'free_text'
   | 'free_text_with_unit'
-  | 'file_upload';
+  | 'file_upload'
+  | 'video_narration';
 
 export type OptionValue = string | number | boolean;
 
@@ -175,6 +227,8 @@ export interface InstructionFields {
   max_file_size_mb?: number;
   min_file_count?: number;
   max_file_count?: number;
+  /** video_narration's own fields, which no source documents: kept as sent. */
+  extra?: Record<string, unknown>;
 }
 
 export interface InstructionRecord {

@@ -42,6 +42,8 @@ export interface SandboxSettings {
   workspaces: number;
   /** Starting balance of every wallet (each workspace and the personal one), minor units. */
   balance: number;
+  /** The instructions endpoint works as before its sunset (for tests of legacy batches); otherwise it is gone. */
+  legacyInstructions: boolean;
   now: () => number;
 }
 

@@ -26,6 +26,11 @@ export class Fields {
     return this.body[key];
   }
 
+  /** Every key sent, for the rare body whose keys are not all known. */
+  entries(): Readonly<Record<string, unknown>> {
+    return this.body;
+  }
+
   fail(key: string, message: string): void {
     const name = this.prefix + key;
     (this.errors[name] ??= []).push(message);

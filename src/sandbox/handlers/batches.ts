@@ -1,17 +1,27 @@
 /**
- * Batches: a dataset plus instructions (or batch_items pages) plus task details. Setup turns the READY
- * dataset into tasks and task groups (PROCESSING, then READY); from then on the questions and the dataset are
- * frozen. Responses and the CSV report are read from here too.
+ * Batches: a dataset plus a batch_items layout (or legacy instructions) plus task details. Setup turns the
+ * READY dataset into tasks and task groups (PROCESSING, then READY); from then on the questions and the
+ * dataset are frozen, and syncs add the datapoints appended since as more tasks. Task groups, task ids,
+ * responses and the CSV report are read from here too.
  */
 import { HttpResponse } from 'msw';
 
-import { ApiError, badRequest } from '../errors.js';
-import type { BatchRecord, ResponseRecord, TaskDetails } from '../model.js';
-import { buildTaskPlan, startProcessing, taskGroupCount } from '../processing.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
+import type { BatchRecord, ResponseRecord, SyncRecord, TaskDetails } from '../model.js';
+import { buildTaskPlan, startProcessing, startSync, taskGroupCount, taskGroupId, taskId } from '../processing.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
-import { batchItemsInput, batchItemsView, ONE_SOURCE, questionsOf, readBatchItems, storeBatchItems } from '../batch-items.js';
+import {
+  batchItemsInput,
+  batchItemsView,
+  checkFieldReferences,
+  ONE_SOURCE,
+  questionsOf,
+  readBatchItems,
+  refuseInvalidItems,
+  storeBatchItems,
+} from '../batch-items.js';
 import { newInstruction } from './instructions.js';
 import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
 import { reportObjectPath } from './storage.js';
@@ -26,10 +36,15 @@ export function batchRoutes(state: SandboxState): Route[] {
       const workspaceId = fields.string('workspace_id', { required: true });
       const datasetId = fields.string('dataset_id');
       const taskDetails = readTaskDetails(fields, true);
-      const pages = readBatchItems(fields);
+      const layout = readBatchItems(fields);
+      const autoSync = fields.boolean('auto_sync_enabled') ?? false;
       fields.done();
       const workspace = state.findWorkspace(workspaceId ?? '');
-      if (datasetId !== undefined) state.findDataset(datasetId);
+      const dataset = datasetId === undefined ? undefined : state.findDataset(datasetId);
+      if (layout) {
+        checkFieldReferences(layout, dataset);
+        refuseInvalidItems(layout);
+      }
       const batch: BatchRecord = {
         id: state.newUuid(),
         name: name ?? '',
@@ -40,8 +55,10 @@ export function batchRoutes(state: SandboxState): Route[] {
         taskDetails: taskDetails ?? { task_name: '', task_introduction: '', task_steps: '' },
         status: 'UNINITIALISED',
         instructions: [],
+        autoSync,
+        syncs: [],
       };
-      if (pages) batch.batchItems = storeBatchItems(state, batch, pages);
+      if (layout) batch.batchItems = storeBatchItems(state, batch, layout.pages);
       state.batches.set(batch.id, batch);
       return json(batchView(state, batch), 201);
     }),
@@ -59,19 +76,36 @@ export function batchRoutes(state: SandboxState): Route[] {
       const name = fields.string('name');
       const taskDetails = readTaskDetails(fields, false);
       const datasetId = fields.has('dataset_id') ? fields.string('dataset_id') : undefined;
-      const pages = readBatchItems(fields);
+      const layout = readBatchItems(fields);
+      const autoSync = fields.boolean('auto_sync_enabled');
       fields.done();
-      if (pages) {
-        if (batch.setup) throw badRequest({ batch_items: ['The pages can no longer be changed once the batch has been set up.'] });
-        if (batch.instructions.length > 0) throw badRequest({ batch_items: [ONE_SOURCE] });
+      // Whether a layout may change after setup is not settled in any source (digest §2.2); the sandbox refuses,
+      // as the skills' grammar says, so that a client never comes to count on it.
+      if (layout !== undefined && batch.setup) {
+        throw badRequest({ batch_items: ['The layout can no longer be changed once the batch has been set up.'] });
       }
-      if (datasetId !== undefined && datasetId !== batch.datasetId) {
-        if (batch.setup) throw badRequest({ dataset_id: ['The dataset can no longer be changed once the batch has been set up.'] });
-        batch.datasetId = state.findDataset(datasetId).id;
+      if (layout && batch.instructions.length > 0) throw badRequest({ batch_items: [ONE_SOURCE] });
+      const changesDataset = datasetId !== undefined && datasetId !== batch.datasetId;
+      if (changesDataset && batch.setup) {
+        throw badRequest({ dataset_id: ['The dataset can no longer be changed once the batch has been set up.'] });
       }
+      const dataset = datasetId !== undefined ? state.findDataset(datasetId) : batch.datasetId ? state.datasets.get(batch.datasetId) : undefined;
+      if (layout) {
+        // A layout already saved is not checked again against a newly attached dataset: no source says it is.
+        checkFieldReferences(layout, dataset);
+        refuseInvalidItems(layout);
+      }
+      if (changesDataset && dataset) batch.datasetId = dataset.id;
       if (name !== undefined) batch.name = name;
       if (taskDetails) batch.taskDetails = taskDetails;
-      if (pages) batch.batchItems = storeBatchItems(state, batch, pages);
+      if (autoSync !== undefined) batch.autoSync = autoSync;
+      if (layout === null) {
+        // null clears the layout and, as the CLI documents, every instruction and content block with it.
+        delete batch.batchItems;
+        batch.instructions = [];
+      } else if (layout) {
+        batch.batchItems = storeBatchItems(state, batch, layout.pages);
+      }
       return json(batchView(state, batch));
     }),
     apiRoute(state, 'GET', `${BASE}/:batchId/status`, ({ params }) => json({ status: state.findBatch(params.batchId ?? '').status })),
@@ -94,9 +128,35 @@ export function batchRoutes(state: SandboxState): Route[] {
         throw badRequest('This batch has no instructions or batch_items: add at least one before setting it up.');
       }
       batch.datasetId = dataset.id;
-      batch.setup = { datasetId: dataset.id, plan: buildTaskPlan(state, batch.id, dataset, tasksPerGroup) };
+      batch.setup = { datasetId: dataset.id, tasksPerGroup, plan: buildTaskPlan(state, batch.id, dataset, tasksPerGroup) };
       startProcessing(batch, state, 'READY');
       return new HttpResponse(null, { status: 202 });
+    }),
+    apiRoute(state, 'POST', `${BASE}/:batchId/sync`, ({ params }) => {
+      const batch = state.findBatch(params.batchId ?? '');
+      if (batch.status !== 'READY' || !batch.setup) {
+        throw badRequest(`Only a READY batch can be synced; this one is ${batch.status}. Set it up first.`);
+      }
+      const dataset = state.findDataset(batch.setup.datasetId);
+      // The CLI accepts 200 or 202; a job that has only been queued is 202.
+      return json(syncView(state, batch, startSync(state, batch, dataset.id)), 202);
+    }),
+    apiRoute(state, 'GET', `${BASE}/:batchId/syncs/:syncId`, ({ params }) => {
+      const batch = state.findBatch(params.batchId ?? '');
+      const sync = batch.syncs.find((candidate) => candidate.id === params.syncId);
+      if (!sync) throw notFound('Sync', params.syncId ?? '');
+      return json(syncView(state, batch, sync));
+    }),
+    // Both are bare arrays of ids, as the CLI reads them; neither is in the public spec. Empty before READY.
+    apiRoute(state, 'GET', `${BASE}/:batchId/task-groups`, ({ params }) => {
+      const batch = state.findBatch(params.batchId ?? '');
+      const plan = batch.status === 'READY' ? batch.setup?.plan : undefined;
+      return json(Array.from({ length: plan ? taskGroupCount(plan) : 0 }, (_, group) => taskGroupId(state, batch.id, group)));
+    }),
+    apiRoute(state, 'GET', `${BASE}/:batchId/tasks`, ({ params }) => {
+      const batch = state.findBatch(params.batchId ?? '');
+      const plan = batch.status === 'READY' ? batch.setup?.plan : undefined;
+      return json(Array.from({ length: plan?.taskCount ?? 0 }, (_, task) => taskId(state, batch.id, task)));
     }),
     apiRoute(state, 'POST', `${BASE}/:batchId/duplicate`, async ({ request, params }) => {
       const original = state.findBatch(params.batchId ?? '');
@@ -114,6 +174,8 @@ export function batchRoutes(state: SandboxState): Route[] {
         taskDetails: { ...original.taskDetails },
         status: 'UNINITIALISED',
         instructions: [],
+        autoSync: false,
+        syncs: [],
       };
       copy.instructions = original.instructions.map((instruction) =>
         newInstruction(state, copy, structuredClone(instruction.fields)),
@@ -161,7 +223,28 @@ function batchView(state: SandboxState, batch: BatchRecord): Record<string, unkn
     total_task_groups: plan ? taskGroupCount(plan) : 0,
     schema_version: 1,
     task_details: batch.taskDetails,
-    ...(batch.batchItems ? { batch_items: batchItemsView(batch.batchItems) } : {}),
+    batch_items: batch.batchItems ? batchItemsView(batch.batchItems) : null,
+    auto_sync_enabled: batch.autoSync,
+    ...(batch.setup ? { tasks_per_group: batch.setup.tasksPerGroup } : {}),
+  };
+}
+
+function syncView(state: SandboxState, batch: BatchRecord, sync: SyncRecord): Record<string, unknown> {
+  const { result } = sync;
+  return {
+    batch_id: batch.id,
+    dataset_id: sync.datasetId,
+    sync_id: sync.id,
+    created_at: iso(sync.createdAt),
+    status: result ? 'complete' : state.now() < sync.startsAt ? 'queued' : 'processing',
+    ...(result
+      ? {
+          tasks_created: result.tasksCreated,
+          datapoints_processed: result.datapointsProcessed,
+          groups_created: result.groupsCreated,
+          groups_expanded: result.groupsExpanded,
+        }
+      : {}),
   };
 }
 

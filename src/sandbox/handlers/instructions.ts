@@ -1,9 +1,11 @@
 /**
- * A batch's instructions (the questions asked about every datapoint). POST appends, PUT replaces the whole
- * set, and both are refused once the batch has been set up or when it is laid out with batch_items. The
- * endpoint is being sunset, and says so in its headers.
+ * The legacy instructions endpoint, past its Sunset (1 Sep 2026). By default it answers as after the sunset:
+ * 410 Gone, pointing to batch_items (the digest allows 404, 410 or 422; 410 says it on purpose). With the
+ * `legacyInstructions` setting it works as before for legacy batches: GET lists, POST appends, PUT replaces
+ * the whole set, refused once the batch has been set up. Either way a batch laid out with batch_items gets
+ * 422, as the docs say, and every answer carries the Deprecation and Sunset headers.
  */
-import { badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../errors.js';
 import { validateInstruction } from '../instruction-rules.js';
 import type { BatchRecord, InstructionFields, InstructionRecord } from '../model.js';
 import type { SandboxState } from '../state.js';
@@ -13,7 +15,8 @@ import { ONE_SOURCE } from '../batch-items.js';
 
 const PATH = '/api/v1/data-collection/batches/:batchId/instructions';
 
-const DEPRECATION_HEADERS = { Deprecation: 'true', Sunset: 'Tue, 01 Sep 2026 23:59:59 GMT' };
+const SUNSET = 'Tue, 01 Sep 2026 23:59:59 GMT';
+const DEPRECATION_HEADERS = { Deprecation: 'true', Sunset: SUNSET };
 
 export function instructionRoutes(state: SandboxState): Route[] {
   return [
@@ -21,7 +24,7 @@ export function instructionRoutes(state: SandboxState): Route[] {
       state,
       'GET',
       PATH,
-      ({ params }) => list(state.findBatch(params.batchId ?? '').instructions.map(instructionView)),
+      ({ params }) => list(legacyBatch(state, params.batchId ?? '').instructions.map(instructionView)),
       DEPRECATION_HEADERS,
     ),
     apiRoute(
@@ -74,10 +77,24 @@ export function newInstruction(state: SandboxState, batch: BatchRecord, fields: 
   return { id: state.newUuid(), createdAt: state.now(), createdBy: state.user.id, batchId: batch.id, fields };
 }
 
-function editableBatch(state: SandboxState, batchId: string): BatchRecord {
+/** The batch, when this endpoint still serves it. */
+function legacyBatch(state: SandboxState, batchId: string): BatchRecord {
   const batch = state.findBatch(batchId);
+  if (batch.batchItems) {
+    throw new ApiError(422, `${ONE_SOURCE} This batch is laid out with batch_items: change its questions with PATCH /batches/${batch.id} batch_items.`);
+  }
+  if (!state.settings.legacyInstructions) {
+    throw new ApiError(
+      410,
+      `The batch instructions endpoint passed its Sunset date (${SUNSET}) and is gone. Put the questions in the batch's layout instead: PATCH /api/v1/data-collection/batches/${batch.id} with batch_items.`,
+    );
+  }
+  return batch;
+}
+
+function editableBatch(state: SandboxState, batchId: string): BatchRecord {
+  const batch = legacyBatch(state, batchId);
   if (batch.setup) throw badRequest('Instructions can no longer be changed once the batch has been set up.');
-  if (batch.batchItems) throw badRequest(`${ONE_SOURCE} Change its pages with PATCH batch_items instead.`);
   return batch;
 }
 

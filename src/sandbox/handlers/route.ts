@@ -140,6 +140,7 @@ function requireToken(state: SandboxState, request: Request): void {
 }
 
 function errorResponse(error: unknown, headers: Record<string, string> = {}): Response {
+  if (error instanceof ApiError && error.body) return HttpResponse.json(error.body as JsonBodyType, { status: error.status, headers: { ...headers, ...error.headers } });
   if (error instanceof ApiError) return apiErrorResponse(error.status, error.detail, { ...headers, ...error.headers });
   log(`sandbox: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return apiErrorResponse(500, 'The sandbox failed to handle this request.', headers);
