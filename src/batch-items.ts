@@ -4,6 +4,7 @@ import { text } from './shapes.js';
 import { ToolError } from './tool.js';
 import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
 import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
+import { describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from './prolific/errors.js';
 
 /**
  * `batch_items` page layouts, Prolific's replacement for the instructions endpoint (sunset 1 Sep 2026):
@@ -30,7 +31,7 @@ const contentItems = [
 const CONTENT_TYPES = new Set(['dataset_field', 'rich_text', 'image']);
 const ONLY_CONTENT = new Set(['rich_text', 'image']);
 
-const item = z.union([z.discriminatedUnion('type', [...contentItems]), instructionSchema]);
+const item = z.discriminatedUnion('type', [...contentItems, instructionSchema]);
 const column = z.strictObject({ id, items: z.array(item).min(1, 'at least 1 item') });
 const row = z.strictObject({ id, columns: z.array(column).min(1, 'at least 1 column').max(2, 'at most 2 columns') });
 const page = z.strictObject({ id, display_position: z.enum(['intro', 'body', 'outro']).optional(), rows: z.array(row).min(1, 'at least 1 row') });
@@ -89,39 +90,49 @@ export function visibleFields(dataset: Dataset): string[] | undefined {
 }
 
 /**
- * `dataset_field` items that name no visible field of the dataset, as `path: message` lines; the API would
- * refuse them (INVALID_BATCH_ITEMS), so they are caught before the request.
+ * `dataset_field` items that name no visible field of the dataset, located and worded as Prolific's
+ * INVALID_BATCH_ITEMS issues would be, so the refusal reads the same before the request as after it.
  */
-export function unknownDatasetFields(pages: readonly BatchPage[], dataset: Dataset): string[] {
+export function unknownDatasetFields(pages: readonly BatchPage[], dataset: Dataset): BatchItemsIssue[] {
   const visible = visibleFields(dataset);
   if (!visible) return [];
-  const problems: string[] = [];
-  pages.forEach((p, pageIndex) =>
+  const issues: BatchItemsIssue[] = [];
+  pages.forEach((p, page) =>
     eachItem(p, (entry, at) => {
       if (entry.type !== 'dataset_field' || visible.includes(entry.field)) return;
-      const where = `batch_items[${pageIndex}].rows[${at[2]}].columns[${at[4]}].items[${at[6]}].field`;
-      problems.push(`${where}: dataset ${dataset.id} has no shown field "${entry.field}" (shown fields, case-sensitive: ${visible.join(', ') || 'none'})`);
+      const [, row, , column, , item] = at as number[];
+      issues.push({ page, row, column, item, type: 'dataset_field', field: entry.field, message: 'Field does not exist in the dataset schema' });
     }),
   );
-  return problems;
+  return issues;
 }
 
 /**
  * Checks a layout's `dataset_field` items against the schema of the dataset it will be shown with, when that
- * dataset is known and has one, so a misspelt field is named before anything is sent.
+ * dataset is known and has one, so a misspelt field is named before anything is sent. The dataset id is looked
+ * up only for a layout that shows fields.
  */
 export async function checkDatasetFields(
   client: ProlificClient,
   pages: readonly BatchPage[],
-  datasetId: string | undefined,
+  datasetId: () => Promise<string | undefined> | string | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
   let showsFields = false;
   for (const p of pages) eachItem(p, (entry) => (showsFields ||= entry.type === 'dataset_field'));
-  if (!datasetId || !showsFields) return;
-  const problems = unknownDatasetFields(pages, await client.getDataset(datasetId, signal));
-  if (problems.length) {
-    throw new ToolError(`These dataset_field items name no field participants can see:\n- ${problems.join('\n- ')}\nUse the dataset's text, image_url, audio_url or video_url fields.`);
+  if (!showsFields) return;
+  const id = await datasetId();
+  if (!id) return;
+  const dataset = await client.getDataset(id, signal);
+  const issues = unknownDatasetFields(pages, dataset);
+  if (issues.length) {
+    throw new ToolError(
+      [
+        `The layout names fields that dataset ${id} does not show (nothing was sent):`,
+        ...issues.map((issue) => `- ${describeBatchItemsIssue(issue)}`),
+        `${ISSUE_INDEXES} Shown fields, case-sensitive: ${visibleFields(dataset)?.join(', ') || 'none'}.`,
+      ].join('\n'),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, type BatchItemsIssue } from './prolific/errors.js';
+import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from './prolific/errors.js';
 import { ToolError } from './tool.js';
 import { redact } from './log.js';
 
@@ -56,7 +56,7 @@ function explainLayoutRefusal(error: ProlificApiError, issues: BatchItemsIssue[]
   return [
     `Prolific refused the layout (INVALID_BATCH_ITEMS, ${error.status} to ${error.method} ${error.path}):`,
     ...lines,
-    `Indexes count from 0: page P, row R, column C, item I is batch_items[P].rows[R].columns[C].items[I]. Correct those items and call ${tool} again.`,
+    `${ISSUE_INDEXES} Correct those items and call ${tool} again.`,
   ].join('\n');
 }
 

@@ -21,7 +21,7 @@ export default defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { client, resolveWorkspace, signal }) {
     const workspace_id = await resolveWorkspace(args.workspace_id);
-    if (args.batch_items) await checkDatasetFields(client, args.batch_items, args.dataset_id, signal);
+    if (args.batch_items) await checkDatasetFields(client, args.batch_items, () => args.dataset_id, signal);
     const started = Date.now();
     return createOnce({
       what: `Creating batch "${args.name}"`,

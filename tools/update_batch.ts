@@ -24,7 +24,7 @@ export default defineTool({
       throw new ToolError('update_batch needs at least one of name, task_details, dataset_id, batch_items or auto_sync_enabled.');
     }
     if (changes.batch_items) {
-      const datasetId = changes.dataset_id ?? (await client.getBatch(batch_id, signal)).datasets?.[0]?.id;
+      const datasetId = async () => changes.dataset_id ?? (await client.getBatch(batch_id, signal)).datasets?.[0]?.id;
       await checkDatasetFields(client, changes.batch_items, datasetId, signal);
     }
     return client.updateBatch(batch_id, body, signal);

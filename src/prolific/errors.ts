@@ -55,6 +55,9 @@ export function batchItemsIssues(body: unknown): BatchItemsIssue[] | undefined {
   });
 }
 
+/** How to read describeBatchItemsIssue's locations. */
+export const ISSUE_INDEXES = 'Indexes count from 0: page P, row R, column C, item I is batch_items[P].rows[R].columns[C].items[I].';
+
 /** `page 0, row 1, column 0, item 2 (dataset_field, field "x"): message`, indexes 0-based as Prolific sends them. */
 export function describeBatchItemsIssue(issue: BatchItemsIssue): string {
   const where = (['page', 'row', 'column', 'item'] as const)
