@@ -82,10 +82,10 @@ export const VISIBLE_FIELD_TYPES = new Set(['text', 'image_url', 'audio_url', 'v
 
 /** The schema fields a `dataset_field` item may show, in schema order; undefined when the dataset has no schema. */
 export function visibleFields(dataset: Dataset): string[] | undefined {
-  const fields = (dataset.schema as { fields?: unknown } | null | undefined)?.fields;
+  const fields = dataset.schema?.fields;
   if (!fields || typeof fields !== 'object') return undefined;
   return Object.entries(fields)
-    .filter(([, field]) => VISIBLE_FIELD_TYPES.has(String((field as { type?: unknown } | null)?.type)))
+    .filter(([, field]) => VISIBLE_FIELD_TYPES.has(field?.type))
     .map(([name]) => name);
 }
 
@@ -101,7 +101,9 @@ export function unknownDatasetFields(pages: readonly BatchPage[], dataset: Datas
     eachItem(p, (entry, at) => {
       if (entry.type !== 'dataset_field' || visible.includes(entry.field)) return;
       const [, row, , column, , item] = at as number[];
-      issues.push({ page, row, column, item, type: 'dataset_field', field: entry.field, message: 'Field does not exist in the dataset schema' });
+      const hidden = Object.hasOwn(dataset.schema?.fields ?? {}, entry.field) ? dataset.schema?.fields[entry.field]?.type : undefined;
+      const message = hidden ? `Field has type ${hidden}, which is not shown to participants` : 'Field does not exist in the dataset schema';
+      issues.push({ page, row, column, item, type: 'dataset_field', field: entry.field, message });
     }),
   );
   return issues;

@@ -48,7 +48,7 @@ export default defineTool({
     const done = { dataset_id: args.dataset_id, filename: source.filename, bytes: source.length };
     if (!args.wait) {
       const dataset = await client.getDataset(args.dataset_id, signal);
-      return { ...done, status: dataset.status, total_datapoint_count: dataset.total_datapoint_count };
+      return { ...done, status: dataset.status ?? 'unknown', total_datapoint_count: dataset.total_datapoint_count };
     }
     const { value: dataset, timedOut } = await waitFor(
       { signal, progress },
@@ -66,7 +66,7 @@ export default defineTool({
     }
     return {
       ...done,
-      status: dataset.status,
+      status: dataset.status ?? 'unknown',
       total_datapoint_count: dataset.total_datapoint_count,
       ...(timedOut ? { timed_out: true } : {}),
     };

@@ -9,6 +9,7 @@ import type {
   BatchResponse,
   BatchSync,
   Dataset,
+  DatasetSchema,
   Deprecation,
   Instruction,
   ListResult,
@@ -129,12 +130,18 @@ export class ProlificClient {
 
   // Datasets
 
-  createDataset(body: { name: string; workspace_id: string }, signal?: AbortSignal): Promise<Dataset> {
+  /** With a `schema` the dataset is V4; without one the API decides (V3 where it still offers them). */
+  createDataset(body: { name: string; workspace_id: string; schema?: DatasetSchema }, signal?: AbortSignal): Promise<Dataset> {
     return this.json('POST', '/api/v1/data-collection/datasets', { body, signal });
   }
 
   getDataset(datasetId: string, signal?: AbortSignal): Promise<Dataset> {
     return this.json('GET', `/api/v1/data-collection/datasets/${seg(datasetId)}`, { signal });
+  }
+
+  /** Sets a V4 dataset's schema; the first one releases imports parked in `pending_schema`. */
+  updateDataset(datasetId: string, body: { schema: DatasetSchema }, signal?: AbortSignal): Promise<Dataset> {
+    return this.json('PATCH', `/api/v1/data-collection/datasets/${seg(datasetId)}`, { body, signal });
   }
 
   getUploadUrl(datasetId: string, filename: string, signal?: AbortSignal): Promise<UploadUrl> {

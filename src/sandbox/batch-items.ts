@@ -185,7 +185,7 @@ function issue(layout: LayoutInput, at: Location, type: string, message: string,
  * audio_url, video_url), exactly as spelt there; the batch therefore needs a V4 dataset.
  */
 export function checkFieldReferences(layout: LayoutInput, dataset: DatasetRecord | undefined): void {
-  const schema = schemaFields(dataset);
+  const schema = dataset?.schema?.fields;
   for (const reference of layout.references) {
     const { field, ...at } = reference;
     if (!schema) {
@@ -205,9 +205,6 @@ export function refuseInvalidItems(layout: LayoutInput): void {
   throw new ApiError(422, 'INVALID_BATCH_ITEMS', {}, { type: 'INVALID_BATCH_ITEMS', issues });
 }
 
-function schemaFields(dataset: DatasetRecord | undefined): Record<string, { type: string }> | undefined {
-  return (dataset as { schema?: { fields?: Record<string, { type: string }> } | null } | undefined)?.schema?.fields;
-}
 
 function optionalId(fields: Fields | undefined): { id?: string } {
   const id = fields?.raw('id');

@@ -53,7 +53,7 @@ export function validateInstruction(item: Fields, options: { layout?: boolean } 
  */
 function narrationRules(item: Fields, fields: InstructionFields): InstructionFields {
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item.entries())) if (!COMMON_KEYS.has(key)) extra[key] = value;
+  for (const key of item.keys()) if (!COMMON_KEYS.has(key)) extra[key] = item.raw(key);
   if (Object.keys(extra).length) fields.extra = extra;
   return fields;
 }
