@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
 const [CHOICE, WHY] = INSTRUCTIONS;
@@ -35,15 +35,7 @@ const PAGES = [
   { display_position: 'outro', rows: [{ columns: [{ items: [{ type: 'rich_text', content: 'Thank you.' }] }] }] },
 ];
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(env.sandbox.baseUrl + path, {
-    method,
-    headers: { Authorization: `Token ${env.sandbox.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-}
+const api = (method: string, path: string, body?: unknown) => sandboxApi(env, method, path, body);
 
 function items(batch: Record<string, any>): Record<string, any>[] {
   return batch.batch_items.flatMap((page: any) => page.rows.flatMap((row: any) => row.columns.flatMap((column: any) => column.items)));

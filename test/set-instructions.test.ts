@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv } from './support/env.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
 const DATASETS = '/api/v1/data-collection/datasets';
@@ -13,15 +13,7 @@ const SCHEMA = {
   },
 };
 
-async function api(env: TestEnv, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(env.sandbox.baseUrl + path, {
-    method,
-    headers: { Authorization: `Token ${env.sandbox.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-}
+const api = sandboxApi;
 
 async function v4Dataset(env: TestEnv): Promise<string> {
   const workspace = ok(await env.call('list_workspaces')).default_workspace_id;

@@ -96,6 +96,22 @@ export function ok(outcome: ToolOutcome): Record<string, any> {
   return outcome.data;
 }
 
+/** A request straight to the sandbox API, past the MCP server: for checking what the sandbox itself answers. */
+export async function sandboxApi(
+  env: TestEnv,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(env.sandbox.baseUrl + path, {
+    method,
+    headers: { Authorization: `Token ${env.sandbox.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
 /** Polls get_study until every place has submitted (AWAITING REVIEW) or about 10 s pass; returns the last read. */
 export async function untilSubmitted(env: TestEnv, studyId: string): Promise<Record<string, any>> {
   let study: Record<string, any> = {};
