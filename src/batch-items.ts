@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
-import { text } from './shapes.js';
+import { checkedAs, text } from './shapes.js';
 import { ToolError } from './tool.js';
 import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
 import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
@@ -60,21 +60,9 @@ const pagesSchema = z
 export type BatchPage = z.output<typeof page>;
 type Item = z.output<typeof item>;
 
-/**
- * The argument tools publish. Its JSON Schema stays a sketch because the full item union, nested three
- * levels deep, would cost several hundred tokens in every conversation; the strict page schema runs inside,
- * and its issues are re-reported at their own paths so an error still names the exact field.
- */
-export const batchItems = z
-  .array(z.looseObject({ rows: z.array(z.looseObject({})) }))
-  .transform((pages, ctx): BatchPage[] => {
-    const checked = pagesSchema.safeParse(pages);
-    if (checked.success) return checked.data;
-    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    return z.NEVER;
-  })
-  .describe(
-    'Pages [{display_position?:intro|body|outro, rows:[{columns:[{items:[…]}]}]}], 1–2 columns a row. Items: set_instructions\' instructions, {type:"dataset_field",field}, {type:"rich_text",content,content_format?:html|markdown}, {type:"image",url,alt_text}; intro/outro only rich_text/image. Keep ids to keep entries',
+/** The argument tools publish: a sketch, the full item union costing several hundred tokens a conversation. */
+export const batchItems = checkedAs(z.array(z.unknown()), pagesSchema).describe(
+    'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
   );
 
 /** Dataset schema field types participants see; `metadata` and `task_group_id` stay hidden. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from './shapes.js';
+import { checkedAs, text } from './shapes.js';
 
 /**
  * The Task Builder instruction types, with the API's own field names and rules, so that a bad
@@ -36,22 +36,21 @@ const multipleChoiceWithFreeText = z.strictObject({
   ...choiceFields,
 });
 
-const validation = z
-  .strictObject({ type: z.enum(['number', 'string']), min: z.number().nullable().optional(), max: z.number().nullable().optional() })
-  .describe('For strings, min/max are lengths');
+const validation = z.strictObject({ type: z.enum(['number', 'string']), min: z.number().optional(), max: z.number().optional() });
 
 const freeText = z.strictObject({
   type: z.literal('free_text'),
   ...common,
   placeholder_text_input: short.optional(),
-  validation: validation.optional(),
+  validation: validation.optional().describe('For strings, min/max are lengths'),
 });
 
 const freeTextWithUnit = z.strictObject({
   type: z.literal('free_text_with_unit'),
   ...common,
   placeholder_text_input: short.optional(),
-  unit_options: z.array(z.strictObject({ label: short, value: short, validation: validation.optional() })).min(1),
+  // Published as any object: the same rule again would cost its tokens twice in every conversation.
+  unit_options: z.array(z.strictObject({ label: short, value: short, validation: checkedAs(z.looseObject({}), validation).optional() })).min(1),
   unit_position: z.enum(['prefix', 'suffix']),
   default_unit: short.optional(),
 });
@@ -69,7 +68,7 @@ const fileUpload = z.strictObject({
  * New with page layouts, and its fields are not documented anywhere we can read: only the common ones are
  * named, and whatever else is given is passed on for Prolific to judge.
  */
-const videoNarration = z.looseObject({ type: z.literal('video_narration'), ...common });
+const videoNarration = z.looseObject({ type: z.literal('video_narration'), description: long });
 
 export const instructionSchema = z
   .discriminatedUnion('type', [multipleChoice, multipleChoiceWithFreeText, freeText, freeTextWithUnit, fileUpload, videoNarration])
@@ -116,10 +115,10 @@ export type InstructionInput = z.output<typeof instructionSchema>;
 
 function checkValidation(rule: z.output<typeof validation>, path: (string | number)[], ctx: z.RefinementCtx): void {
   const { min, max, type } = rule;
-  if (min != null && max != null && min > max) {
+  if (min !== undefined && max !== undefined && min > max) {
     ctx.addIssue({ code: 'custom', path, message: `min (${min}) is greater than max (${max})` });
   }
-  const notLength = (bound: number | null | undefined) => bound != null && (bound < 0 || !Number.isInteger(bound));
+  const notLength = (bound: number | undefined) => bound !== undefined && (bound < 0 || !Number.isInteger(bound));
   if (type === 'string' && (notLength(min) || notLength(max))) {
     ctx.addIssue({ code: 'custom', path, message: 'for strings, min and max are lengths: whole numbers ≥ 0' });
   }

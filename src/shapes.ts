@@ -34,6 +34,20 @@ export function prolificId(what: string) {
   return z.string().refine((value) => ID.test(value), `must be a Prolific ${what} id (letters, digits and dashes)`);
 }
 
+/**
+ * Publishes `sketch` but checks with `strict`, re-reporting its issues at their own paths: for arguments whose
+ * full JSON Schema would cost many tokens in every conversation (a layout's item union nested three levels
+ * deep), while an error still names the exact field.
+ */
+export function checkedAs<T extends z.ZodType>(sketch: z.ZodType, strict: T) {
+  return sketch.transform((value, ctx): z.output<T> => {
+    const checked = strict.safeParse(value);
+    if (checked.success) return checked.data;
+    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  });
+}
+
 export const taskDetails = z.strictObject({
   task_name: text(300),
   task_introduction: text(20_000).describe('Basic HTML allowed'),

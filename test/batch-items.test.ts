@@ -176,7 +176,13 @@ describe('batches laid out with batch_items', () => {
             {
               columns: [
                 { items: [{ ...CHOICE, answer_limit: 7 }, { type: 'image', url: 'http://example.com/a.png', alt_text: 'A' }] },
-                { items: [{ type: 'rich_text', content: 'x', content_format: 'rtf' }, { ...WHY, order: 1 }] },
+                {
+                  items: [
+                    { type: 'rich_text', content: 'x', content_format: 'rtf' },
+                    { ...WHY, order: 1 },
+                    { type: 'free_text_with_unit', description: 'Weight?', unit_position: 'suffix', unit_options: [{ label: 'kg', value: 'kg', validation: { type: 'number', min: 5, max: 1 } }] },
+                  ],
+                },
               ],
             },
           ],
@@ -184,7 +190,8 @@ describe('batches laid out with batch_items', () => {
       ],
     });
     expect(bad.isError).toBe(true);
-    for (const path of ['columns[0].items[0].answer_limit', 'columns[0].items[1].url', 'columns[1].items[0].content_format', 'columns[1].items[1]']) {
+    const paths = ['columns[0].items[0].answer_limit', 'columns[0].items[1].url', 'columns[1].items[0].content_format', 'columns[1].items[1]', 'columns[1].items[2].unit_options[0].validation'];
+    for (const path of paths) {
       expect(bad.text).toContain(`batch_items[0].rows[0].${path}`);
     }
     expect(env.sandbox.requests.length).toBe(before);

@@ -80,9 +80,18 @@ async function newBatch(sandbox: RunningSandbox, workspaceId: string, datasetId?
   return batch.body.id;
 }
 
+/** Lays the batch out as one body page of these questions, the way the API takes them since the sunset. */
+async function layout(sandbox: RunningSandbox, batchId: string, questions: unknown[]): Promise<Reply> {
+  const reply = await call(sandbox, 'PATCH', `/api/v1/data-collection/batches/${batchId}`, {
+    batch_items: [{ rows: [{ columns: [{ items: questions }] }] }],
+  });
+  expect(reply.status).toBe(200);
+  return reply;
+}
+
 async function readyBatch(sandbox: RunningSandbox, workspaceId: string, tasksPerGroup = 2): Promise<string> {
   const batchId = await newBatch(sandbox, workspaceId, await readyDataset(sandbox, workspaceId));
-  await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [multipleChoice, freeText] });
+  await layout(sandbox, batchId, [multipleChoice, freeText]);
   const setup = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/setup`, { tasks_per_group: tasksPerGroup });
   expect(setup.status).toBe(202);
   await until(
@@ -211,15 +220,12 @@ describe('sandbox', () => {
     const listed = await call(sandbox, 'GET', `/api/v1/data-collection/batches?workspace_id=${workspaceId}`);
     expect(listed.body.results.map((item: { id: string }) => item.id)).toContain(batchId);
 
-    // 6. Instructions
-    const instructions = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/instructions`, {
-      instructions: [multipleChoice, freeText],
-    });
-    expect(instructions.status).toBe(201);
-    expect(instructions.headers.get('deprecation')).toBe('true');
-    expect(instructions.headers.get('sunset')).toBe('Tue, 01 Sep 2026 23:59:59 GMT');
-    expect(instructions.body).toHaveLength(2);
-    expect(instructions.body[0]).toMatchObject({ type: 'multiple_choice', parent_id: batchId, parent_type: 'batch', answer_limit: 1 });
+    // 6. Questions, in the batch's layout
+    const laidOut = await layout(sandbox, batchId, [multipleChoice, freeText]);
+    const questions = laidOut.body.batch_items[0].rows[0].columns[0].items;
+    expect(questions).toHaveLength(2);
+    expect(questions[0]).toMatchObject({ id: expect.any(String), type: 'multiple_choice', answer_limit: 1 });
+    expect(laidOut.body.total_instruction_count).toBe(2);
 
     // 7. Setup
     const setup = await fetch(`${sandbox.baseUrl}/api/v1/data-collection/batches/${batchId}/setup`, {
@@ -299,7 +305,7 @@ describe('sandbox', () => {
     // 10. Responses: 6 participants × 2 tasks × 2 instructions; every task annotated twice
     const responses = await call(sandbox, 'GET', `/api/v1/data-collection/batches/${batchId}/responses`);
     expect(responses.body.meta.count).toBe(24);
-    const [choiceId, textId] = instructions.body.map((item: { id: string }) => item.id);
+    const [choiceId, textId] = questions.map((item: { id: string }) => item.id);
     const perTask = new Map<string, Set<string>>();
     for (const record of responses.body.results) {
       expect(record).toMatchObject({ batch_id: batchId });
@@ -347,7 +353,7 @@ describe('sandbox', () => {
     expect(create).toMatchObject({ origin: 'api', authorization: true, status: 201, body: { name: 'Reviews' } });
   });
 
-  it('refuses setup without a READY dataset or without instructions, and freezes instructions after setup', async () => {
+  it('refuses setup without a READY dataset or without questions, and freezes the layout after setup', async () => {
     const noDataset = await newBatch(sandbox, workspaceId);
     const refusedNoDataset = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${noDataset}/setup`, {});
     expect(refusedNoDataset.status).toBe(400);
@@ -355,7 +361,7 @@ describe('sandbox', () => {
 
     const empty = await call(sandbox, 'POST', '/api/v1/data-collection/datasets', { name: 'empty', workspace_id: workspaceId });
     const notReady = await newBatch(sandbox, workspaceId, empty.body.id);
-    await call(sandbox, 'POST', `/api/v1/data-collection/batches/${notReady}/instructions`, { instructions: [multipleChoice] });
+    await layout(sandbox, notReady, [multipleChoice]);
     const refusedNotReady = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${notReady}/setup`, {});
     expect(refusedNotReady.status).toBe(400);
     expect(refusedNotReady.body.error.detail).toContain('UNINITIALISED');
@@ -368,17 +374,23 @@ describe('sandbox', () => {
     expect(badGroup.body.error.detail).toHaveProperty('tasks_per_group');
 
     const batchId = await readyBatch(sandbox, workspaceId);
-    const frozenPost = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [freeText] });
-    expect(frozenPost.status).toBe(400);
-    expect(frozenPost.body.error.detail).toMatch(/no longer be changed/);
-    expect(frozenPost.headers.get('deprecation')).toBe('true');
-    const frozenPut = await call(sandbox, 'PUT', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [] });
-    expect(frozenPut.status).toBe(400);
+    const frozen = await call(sandbox, 'PATCH', `/api/v1/data-collection/batches/${batchId}`, {
+      batch_items: [{ rows: [{ columns: [{ items: [freeText] }] }] }],
+    });
+    expect(frozen.status).toBe(400);
+    expect(JSON.stringify(frozen.body.error.detail)).toMatch(/no longer be changed/);
+    expect((await call(sandbox, 'PATCH', `/api/v1/data-collection/batches/${batchId}`, { batch_items: null })).status).toBe(400);
+    const legacy = await call(sandbox, 'PUT', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [] });
+    expect(legacy.status).toBe(422);
+    expect(legacy.headers.get('deprecation')).toBe('true');
     const again = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/setup`, {});
     expect(again.body.error.detail).toMatch(/already been set up/);
   });
 
-  it('validates instructions field by field, appends on POST and replaces on PUT', async () => {
+  it('with legacyInstructions, validates instructions field by field, appends on POST, replaces on PUT, freezes after setup', async () => {
+    const legacy = await startSandbox({ ...FAST, legacyInstructions: true });
+    const sandbox = legacy;
+    const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
     const batchId = await newBatch(sandbox, workspaceId);
     const path = `/api/v1/data-collection/batches/${batchId}/instructions`;
     const invalid = await call(sandbox, 'POST', path, {
@@ -408,6 +420,16 @@ describe('sandbox', () => {
     expect(replaced.status).toBe(200);
     expect(replaced.body.map((item: { id: string }) => item.id)[0]).toBe(first.body[0].id);
     expect(replaced.body.map((item: { description: string }) => item.description)).toEqual(['Sentiment?', 'New']);
+    expect(replaced.headers.get('deprecation')).toBe('true');
+
+    const setUp = await newBatch(sandbox, workspaceId, await readyDataset(sandbox, workspaceId));
+    await call(sandbox, 'POST', `/api/v1/data-collection/batches/${setUp}/instructions`, { instructions: [freeText] });
+    expect((await call(sandbox, 'POST', `/api/v1/data-collection/batches/${setUp}/setup`, {})).status).toBe(202);
+    const frozenPost = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${setUp}/instructions`, { instructions: [freeText] });
+    expect(frozenPost.status).toBe(400);
+    expect(frozenPost.body.error.detail).toMatch(/no longer be changed/);
+    expect(frozenPost.headers.get('sunset')).toBe('Tue, 01 Sep 2026 23:59:59 GMT');
+    await legacy.close();
   });
 
   it('fails datasets that cannot be processed, and checks presigned signatures and lengths', async () => {
@@ -442,7 +464,7 @@ describe('sandbox', () => {
       (reply) => reply.body.status === 'READY',
     );
     const batchId = await newBatch(sandbox, workspaceId, dataset.body.id);
-    await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [freeText] });
+    await layout(sandbox, batchId, [freeText]);
     await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/setup`, { tasks_per_group: 1 });
     const ready = await until(
       () => call(sandbox, 'GET', `/api/v1/data-collection/batches/${batchId}`),
@@ -516,7 +538,7 @@ describe('sandbox', () => {
     const batchId = await newBatch(sandbox, workspaceId);
     const patched = await call(sandbox, 'PATCH', `/api/v1/data-collection/batches/${batchId}`, { name: 'Renamed', dataset_id: datasetId });
     expect(patched.body).toMatchObject({ name: 'Renamed', datasets: [{ id: datasetId, total_datapoint_count: 6 }] });
-    await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/instructions`, { instructions: [multipleChoice] });
+    await layout(sandbox, batchId, [multipleChoice]);
     const shared = await call(sandbox, 'POST', `/api/v1/data-collection/batches/${batchId}/duplicate`, {});
     expect(shared.status).toBe(201);
     expect(shared.body).toMatchObject({ name: 'Renamed (Copy)', status: 'UNINITIALISED', total_instruction_count: 1 });

@@ -15,7 +15,7 @@ export default defineTool({
     dataset_id: prolificId('dataset').optional(),
     workspace_id: prolificId('workspace').optional(),
     batch_items: batchItems.optional(),
-    auto_sync_enabled: z.boolean().optional().describe("Once set up, add the dataset's new datapoints as tasks"),
+    auto_sync_enabled: z.boolean().optional(),
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -10,17 +10,16 @@ export default defineTool({
   name: 'set_instructions',
   title: 'Set batch instructions',
   description:
-    "Make the batch's questions (asked about every datapoint) exactly this list, written as its layout: one page showing the dataset's fields, then the questions (intro/outro pages kept). Ones not listed by id are removed. Frozen once set up.",
+    "Make the batch's questions (asked about every datapoint) exactly this list, as its layout: a page of the dataset's shown fields, then these questions. Ones not listed by id are removed. Frozen once set up.",
   input: {
     batch_id: prolificId('batch'),
-    instructions: z.array(instructionSchema).min(1).max(50),
+    instructions: z.array(instructionSchema).min(1),
   },
   output: {
     batch_id: z.string(),
     instructions: z.array(z.looseObject({ id: z.string() })),
-    replaced: z.number().describe('How many questions the batch had before'),
-    written_as: z.enum(['batch_items', 'legacy_instructions']),
-    fields_shown: z.array(z.string()).optional(),
+    replaced: z.number(),
+    written_as: z.string(),
     deprecation: deprecationOut,
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

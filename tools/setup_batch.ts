@@ -9,7 +9,7 @@ export default defineTool({
   name: 'setup_batch',
   title: 'Set up batch',
   description:
-    "Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY; preview_url shows the annotator's screen. Needs a READY dataset and questions (set_instructions or batch_items); freezes them.",
+    "Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY; preview_url shows the annotator's screen. Needs a READY dataset and questions; freezes them.",
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),

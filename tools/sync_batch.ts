@@ -7,19 +7,12 @@ export default defineTool({
   name: 'sync_batch',
   title: 'Sync batch',
   description:
-    "Turn datapoints added to a READY batch's dataset since setup into new tasks, waiting for the job. Add study places to have them annotated.",
+    "Make datapoints appended to a READY batch's dataset into new tasks (waits for the job); then add study places.",
   input: {
     batch_id: prolificId('batch'),
-    timeout_seconds: z.int().min(1).max(3600).optional().describe('Default 300'),
+    timeout_seconds: z.int().min(1).max(3600).optional(),
   },
-  output: {
-    sync_id: z.string(),
-    status: z.string(),
-    tasks_created: z.number().optional(),
-    total_task_count: z.number().optional(),
-    total_task_groups: z.number().optional(),
-    timed_out: z.boolean().optional(),
-  },
+  output: { sync_id: z.string(), status: z.string(), tasks_created: z.number().optional(), total_task_count: z.number().optional() },
   // A second sync finds nothing new to add, so repeating one changes nothing more.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal, progress }) {

@@ -7,7 +7,7 @@ export default defineTool({
   name: 'update_batch',
   title: 'Update batch',
   description:
-    "Change a batch's name, task_details, batch_items (each replaced whole; batch_items null clears the layout and its questions), dataset or auto_sync_enabled. Only the fields given change.",
+    "Change a batch's name, task_details, batch_items (each replaced whole; null clears the layout) or dataset. Only the fields given change.",
   input: {
     batch_id: prolificId('batch'),
     name: text(255).optional(),
