@@ -99,12 +99,25 @@ async function main(): Promise<void> {
       { type: 'free_text', description: 'In a few words, why?', validation: { type: 'string', min: 3, max: 200 } },
     ],
   });
-  console.log(`  ${set.instructions.length} instructions set`);
+  const shown = set.fields_shown?.length ? `the dataset's ${set.fields_shown.join(', ')}, then ` : '';
+  console.log(`  written as ${set.written_as}: one page showing ${shown}${set.instructions.length} questions`);
   if (set.deprecation) console.log(`  note: ${set.deprecation}`);
 
   step('setup_batch (2 reviews per participant)');
   const ready = await call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 });
   console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
+  console.log(`  preview the annotator's screen: ${ready.preview_url}`);
+
+  step('upload_file (2 late reviews), then sync_batch');
+  await call('upload_file', {
+    dataset_id: dataset.id,
+    rows: [
+      { review: 'Cheaper than the shop, and it came the next day.', product: 'Kettle', META_SOURCE_ID: 'rv-009' },
+      { review: 'The lid cracked on the first use.', product: 'Kettle', META_SOURCE_ID: 'rv-010' },
+    ],
+  });
+  const synced = await call('sync_batch', { batch_id: batch.id });
+  console.log(`  sync ${synced.status}: ${synced.tasks_created} new tasks, ${synced.total_task_count} in all`);
 
   step('create_study (5 annotators per review)');
   const study = await call('create_study', {
