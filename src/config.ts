@@ -4,6 +4,8 @@ export interface Config {
   baseUrl: string;
   workspaceId?: string;
   sandbox: boolean;
+  /** With --sandbox: its instructions endpoint works as before the sunset, for rehearsing legacy batches. */
+  sandboxLegacyInstructions?: boolean;
   readOnly: boolean;
   /** Publishing is refused above this total (minor units), whatever the confirmation. */
   maxPublishCost?: number;
@@ -37,7 +39,7 @@ export const DEFAULT_HTTP_PORT = 8765;
 const MIN_HTTP_TOKEN_LENGTH = 16;
 
 const USAGE =
-  'Usage: prolific-task-builder-mcp [--sandbox] [--read-only] [--http [--host 127.0.0.1] [--port 8765]] [UPLOAD_DIR...]; or the subcommand "sandbox [--port N]".';
+  'Usage: prolific-task-builder-mcp [--sandbox [--legacy-instructions]] [--read-only] [--http [--host 127.0.0.1] [--port 8765]] [UPLOAD_DIR...]; or the subcommand "sandbox [--port N]".';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -60,11 +62,14 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   } catch {
     throw new ConfigError(`PROLIFIC_URL must be an http(s) URL such as ${DEFAULT_BASE_URL}.`);
   }
+  const sandbox = flags.sandbox === true || TRUE.has((env.PROLIFIC_SANDBOX ?? '').toLowerCase());
+  if (flags['legacy-instructions'] && !sandbox) throw new ConfigError(`--legacy-instructions applies only with --sandbox.\n${USAGE}`);
   return {
     token: env.PROLIFIC_TOKEN?.trim() || undefined,
     baseUrl,
     workspaceId: env.PROLIFIC_WORKSPACE_ID?.trim() || undefined,
-    sandbox: flags.sandbox === true || TRUE.has((env.PROLIFIC_SANDBOX ?? '').toLowerCase()),
+    sandbox,
+    ...(flags['legacy-instructions'] ? { sandboxLegacyInstructions: true } : {}),
     // Only ever switched on: no other flag or variable turns write tools back on.
     readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
     maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
@@ -82,6 +87,7 @@ function parseCommandLine(argv: readonly string[]) {
     args: [...argv],
     options: {
       sandbox: { type: 'boolean' },
+      'legacy-instructions': { type: 'boolean' },
       'read-only': { type: 'boolean' },
       http: { type: 'boolean' },
       host: { type: 'string' },

@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
   if (config.sandbox) {
     // Loaded only in sandbox mode, so a normal start pays nothing for it.
     const { startSandbox } = await import('./sandbox/index.js');
-    const sandbox = await startSandbox();
+    const sandbox = await startSandbox({ legacyInstructions: config.sandboxLegacyInstructions });
     registerSecret(sandbox.token);
     cleanups.push(() => sandbox.close());
     config = { ...config, baseUrl: sandbox.baseUrl, token: sandbox.token };

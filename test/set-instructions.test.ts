@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv } from './support/env.js';
+import { ConfigError, readConfig } from '../src/config.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
 const DATASETS = '/api/v1/data-collection/datasets';
@@ -139,5 +140,14 @@ describe('set_instructions on a legacy batch, with the sandbox’s --legacy-inst
     // A batch without legacy instructions is laid out even where the endpoint still answers.
     const fresh = ok(await env.call('create_batch', { name: 'New', dataset_id: dataset.id, task_details: TASK }));
     expect(ok(await env.call('set_instructions', { batch_id: fresh.id, instructions: INSTRUCTIONS })).written_as).toBe('batch_items');
+  });
+});
+
+describe('--legacy-instructions on the server', () => {
+  it('applies only with --sandbox, which then starts its sandbox so', () => {
+    expect(readConfig(['--sandbox', '--legacy-instructions'], {}).sandboxLegacyInstructions).toBe(true);
+    expect(readConfig(['--legacy-instructions'], { PROLIFIC_SANDBOX: '1' }).sandboxLegacyInstructions).toBe(true);
+    expect(readConfig(['--sandbox'], {}).sandboxLegacyInstructions).toBeUndefined();
+    expect(() => readConfig(['--legacy-instructions'], {})).toThrow(ConfigError);
   });
 });
