@@ -4,7 +4,7 @@ import { checkedAs, text } from './shapes.js';
 import { ToolError } from './tool.js';
 import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
 import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
-import { describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from './prolific/errors.js';
+import { describeBatchItemsIssue, ISSUE_INDEXES, ProlificApiError, type BatchItemsIssue } from './prolific/errors.js';
 
 /**
  * `batch_items` page layouts, Prolific's replacement for the instructions endpoint (sunset 1 Sep 2026):
@@ -175,11 +175,15 @@ export async function batchQuestions(client: ProlificClient, batchId: string, si
 
 /**
  * Where a person sees the annotator's screen for the batch's first task group, as Prolific's CLI builds it;
- * undefined before setup has made task groups.
+ * undefined before setup has made task groups. The task-groups endpoint is not in the public spec, so a
+ * refusal from it leaves the preview out rather than failing the batch read.
  */
 export async function previewUrl(client: ProlificClient, batch: Batch, signal?: AbortSignal): Promise<string | undefined> {
   if (batch.status !== 'READY') return undefined;
-  const [first] = await client.listTaskGroups(batch.id, signal);
+  const [first] = await client.listTaskGroups(batch.id, signal).catch((error: unknown) => {
+    if (error instanceof ProlificApiError) return [];
+    throw error;
+  });
   if (!first) return undefined;
   return `https://app.prolific.com/data-collection-tool/batches/${encodeURIComponent(batch.id)}/task-groups/${encodeURIComponent(first)}?preview=true`;
 }

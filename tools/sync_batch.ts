@@ -17,20 +17,24 @@ export default defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal, progress }) {
     const started = await client.syncBatch(args.batch_id, signal);
+    const syncId = started.sync_id ?? started.id;
+    if (typeof syncId !== 'string') {
+      throw new ToolError(`Prolific started a sync of batch ${args.batch_id} without a sync_id to follow; check get_batch's total_task_count.`);
+    }
     const { value, timedOut } = await waitFor(
       { signal, progress },
       {
-        read: () => client.getBatchSync(args.batch_id, started.sync_id, signal),
-        isFinal: (sync) => sync.status === 'complete' || sync.status === 'failed',
+        read: () => client.getBatchSync(args.batch_id, syncId, signal),
+        isFinal: (sync) => /^(complete|completed|failed)$/i.test(sync.status),
         describe: (sync) => `Sync ${sync.status}`,
         timeoutMs: (args.timeout_seconds ?? 300) * 1000,
       },
     );
-    if (value.status === 'failed') {
-      throw new ToolError(`Sync ${started.sync_id} of batch ${args.batch_id} failed: ${value.reason ?? 'no reason given'}.`);
+    if (/^failed$/i.test(value.status)) {
+      throw new ToolError(`Sync ${syncId} of batch ${args.batch_id} failed: ${value.reason ?? 'no reason given'}.`);
     }
-    if (timedOut) return { ...value, sync_id: started.sync_id, timed_out: true };
+    if (timedOut) return { ...value, sync_id: syncId, timed_out: true };
     const batch = await client.getBatch(args.batch_id, signal);
-    return { ...value, sync_id: started.sync_id, total_task_count: batch.total_task_count, total_task_groups: batch.total_task_groups };
+    return { ...value, sync_id: syncId, total_task_count: batch.total_task_count, total_task_groups: batch.total_task_groups };
   },
 });
