@@ -232,8 +232,8 @@ describe('batches laid out with batch_items', () => {
       ],
     });
 
-    // This dataset has no schema, so no field of it can be named.
-    const field = await post([{ rows: [{ columns: [{ items: [{ type: 'dataset_field', field: 'text' }, WHY] }] }] }], datasetId);
+    // Without a dataset there is no schema, so no field can be named.
+    const field = await post([{ rows: [{ columns: [{ items: [{ type: 'dataset_field', field: 'text' }, WHY] }] }] }]);
     expect(field.status).toBe(422);
     expect(field.body.issues[0]).toMatchObject({ page: 0, row: 0, column: 0, item: 0, type: 'dataset_field', field: 'text' });
 
@@ -243,7 +243,8 @@ describe('batches laid out with batch_items', () => {
   });
 
   it("turns Prolific's INVALID_BATCH_ITEMS answer into an error naming each issue's place, field and message", async () => {
-    const batch = ok(await env.call('create_batch', { name: 'Fields', dataset_id: datasetId, task_details: TASK }));
+    // No dataset yet, so the server cannot check the field before sending: Prolific's answer is what comes back.
+    const batch = ok(await env.call('create_batch', { name: 'Fields', task_details: TASK }));
     const before = env.sandbox.requests.length;
     const refused = await env.call('update_batch', {
       batch_id: batch.id,
