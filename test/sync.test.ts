@@ -77,7 +77,11 @@ describe('sync_batch', () => {
     const automatic = await readyBatch('Automatic', { auto_sync_enabled: true });
     const manual = await readyBatch('Manual');
     expect(ok(await env.call('get_batch', { batch_id: automatic })).auto_sync_enabled).toBe(true);
-    ok(await env.call('upload_file', { dataset_id: datasetId, rows: MORE.slice(0, 2) }));
+    const later = [
+      { text: 'Too loud for an office.', META_ID: 'r8' },
+      { text: 'Five stars, no notes.', META_ID: 'r9' },
+    ];
+    ok(await env.call('upload_file', { dataset_id: datasetId, rows: later }));
     let total = 0;
     for (let i = 0; i < 200 && total !== 9; i++) {
       total = ok(await env.call('get_batch', { batch_id: automatic })).total_task_count;
