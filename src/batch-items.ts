@@ -13,14 +13,14 @@ import { describeBatchItemsIssue, ISSUE_INDEXES, ProlificApiError, type BatchIte
  * the API gave it, to keep that entry when the layout is sent again.
  */
 
-const id = z.string().optional();
+const entryId = z.string().optional();
 
 const contentItems = [
-  z.strictObject({ type: z.literal('dataset_field'), id, field: text(255) }),
-  z.strictObject({ type: z.literal('rich_text'), id, content: text(20_000), content_format: z.enum(['html', 'markdown']).optional() }),
+  z.strictObject({ type: z.literal('dataset_field'), id: entryId, field: text(255) }),
+  z.strictObject({ type: z.literal('rich_text'), id: entryId, content: text(20_000), content_format: z.enum(['html', 'markdown']).optional() }),
   z.strictObject({
     type: z.literal('image'),
-    id,
+    id: entryId,
     url: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
     alt_text: text(500),
     caption: text(500).optional(),
@@ -32,9 +32,9 @@ const CONTENT_TYPES = new Set(['dataset_field', 'rich_text', 'image']);
 const ONLY_CONTENT = new Set(['rich_text', 'image']);
 
 const item = z.discriminatedUnion('type', [...contentItems, instructionSchema]);
-const column = z.strictObject({ id, items: z.array(item).min(1, 'at least 1 item') });
-const row = z.strictObject({ id, columns: z.array(column).min(1, 'at least 1 column').max(2, 'at most 2 columns') });
-const page = z.strictObject({ id, display_position: z.enum(['intro', 'body', 'outro']).optional(), rows: z.array(row).min(1, 'at least 1 row') });
+const column = z.strictObject({ id: entryId, items: z.array(item).min(1, 'at least 1 item') });
+const row = z.strictObject({ id: entryId, columns: z.array(column).min(1, 'at least 1 column').max(2, 'at most 2 columns') });
+const page = z.strictObject({ id: entryId, display_position: z.enum(['intro', 'body', 'outro']).optional(), rows: z.array(row).min(1, 'at least 1 row') });
 
 const pagesSchema = z
   .array(page)
@@ -44,7 +44,7 @@ const pagesSchema = z
       const position = p.display_position ?? 'body';
       const fields = new Set<string>();
       eachItem(p, (entry, at) => {
-        const path = [pageIndex, ...at];
+        const path = [pageIndex, 'rows', at.row, 'columns', at.column, 'items', at.item];
         if (position !== 'body' && !ONLY_CONTENT.has(entry.type)) {
           // Prolific's own wording for this rule.
           ctx.addIssue({ code: 'custom', path, message: `Pages with display_position "intro" or "outro" may only contain image or rich_text content blocks` });
@@ -62,11 +62,11 @@ type Item = z.output<typeof item>;
 
 /** The argument tools publish: a sketch, the full item union costing several hundred tokens a conversation. */
 export const batchItems = checkedAs(z.array(z.unknown()), pagesSchema).describe(
-    'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
-  );
+  'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
+);
 
 /** Dataset schema field types participants see; `metadata` and `task_group_id` stay hidden. */
-export const VISIBLE_FIELD_TYPES = new Set(['text', 'image_url', 'audio_url', 'video_url']);
+const VISIBLE_FIELD_TYPES = new Set(['text', 'image_url', 'audio_url', 'video_url']);
 
 /** The schema fields a `dataset_field` item may show, in schema order; undefined when the dataset has no schema. */
 export function visibleFields(dataset: Dataset): string[] | undefined {
@@ -88,10 +88,9 @@ export function unknownDatasetFields(pages: readonly BatchPage[], dataset: Datas
   pages.forEach((p, page) =>
     eachItem(p, (entry, at) => {
       if (entry.type !== 'dataset_field' || visible.includes(entry.field)) return;
-      const [, row, , column, , item] = at as number[];
       const hidden = Object.hasOwn(dataset.schema?.fields ?? {}, entry.field) ? dataset.schema?.fields[entry.field]?.type : undefined;
       const message = hidden ? `Field has type ${hidden}, which is not shown to participants` : 'Field does not exist in the dataset schema';
-      issues.push({ page, row, column, item, type: 'dataset_field', field: entry.field, message });
+      issues.push({ page, ...at, type: 'dataset_field', field: entry.field, message });
     }),
   );
   return issues;
@@ -126,12 +125,8 @@ export async function checkDatasetFields(
   }
 }
 
-function eachItem(p: BatchPage, visit: (entry: Item, at: (string | number)[]) => void): void {
-  p.rows.forEach((r, rowIndex) =>
-    r.columns.forEach((c, columnIndex) =>
-      c.items.forEach((entry, itemIndex) => visit(entry, ['rows', rowIndex, 'columns', columnIndex, 'items', itemIndex])),
-    ),
-  );
+function eachItem(p: BatchPage, visit: (entry: Item, at: { row: number; column: number; item: number }) => void): void {
+  p.rows.forEach((r, row) => r.columns.forEach((c, column) => c.items.forEach((entry, item) => visit(entry, { row, column, item }))));
 }
 
 /**
