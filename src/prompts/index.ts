@@ -62,7 +62,7 @@ Work through these steps in order. Stop and ask me whenever something is unclear
 2. create_dataset, then upload_file. A local .csv or .jsonl file goes in as file_path; datapoints you write yourself from a description go in as rows (one flat object per datapoint). Every column is shown to annotators except those starting with META_; keep ids there.
 3. create_batch, bound to the dataset, with task_details that explain the job in plain words.
 4. set_instructions: one multiple_choice instruction whose description is the question, one option per label (label and value), answer_limit 1 (or -1 if several labels may apply together). Add a free_text "Why?" only if explanations are worth paying for.
-5. setup_batch; tasks_per_group sets how many datapoints one submission covers (10 to 20 keeps it short).
+5. setup_batch; tasks_per_group sets how many datapoints one submission covers (10 to 20 keeps it short). Give me its preview_url, so I can see the annotator's screen before anything is spent.
 6. create_study with annotators_per_task of at least 3, so that majorities and agreement mean something, and an estimated_completion_time that matches the work. Money is in minor units: pence or cents.
 7. Cost check: compare the quoted total_cost with the budget. If it is over, do not publish: create a smaller study (fewer places or annotators) or ask me to raise the budget.
 8. publish_study without confirm_total_cost to get the quote. Show me the total, the places and the reward, and publish with confirm_total_cost only after I agree.
