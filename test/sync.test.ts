@@ -90,4 +90,27 @@ describe('sync_batch', () => {
     expect(total).toBe(9);
     expect(ok(await env.call('get_batch', { batch_id: manual })).total_task_count).toBe(7);
   });
+
+  it('reports progress while it waits, and returns timed_out with the sync still running', async () => {
+    // A sandbox whose jobs take 1.5 s: the sync outlasts a 1 s wait.
+    const slow = await startEnv({ sandbox: { processingMs: 1500 } });
+    try {
+      const dataset = ok(await slow.call('create_dataset', { name: 'Slow' })).id;
+      ok(await slow.call('upload_file', { dataset_id: dataset, rows: ROWS }));
+      const batch = ok(await slow.call('create_batch', { name: 'Slow', dataset_id: dataset, task_details: TASK }));
+      ok(await slow.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+      ok(await slow.call('setup_batch', { batch_id: batch.id }));
+      const messages: string[] = [];
+      const result = await slow.client.callTool({ name: 'sync_batch', arguments: { batch_id: batch.id, timeout_seconds: 1 } }, undefined, {
+        onprogress: (progress) => messages.push(progress.message ?? ''),
+      });
+      const data = result.structuredContent as Record<string, any>;
+      expect(result.isError).toBeFalsy();
+      expect(data).toMatchObject({ timed_out: true, sync_id: expect.any(String) });
+      expect(['queued', 'processing']).toContain(data.status);
+      expect(messages[0]).toMatch(/^Sync (queued|processing)/);
+    } finally {
+      await slow.close();
+    }
+  });
 });
