@@ -264,10 +264,17 @@ describe('an INVALID_BATCH_ITEMS answer sent with 400, as in the CLI tests', () 
   let stubEnv: TestEnv;
 
   beforeAll(async () => {
-    const body = await readFile(`${EXAMPLES}/client_test.INVALID_BATCH_ITEMS.multiple-issues.json`, 'utf8');
+    // Prolific's own example bodies, in turn: with 400 as the CLI's tests serve them, then with 422.
+    const answers = await Promise.all(
+      [
+        [400, 'multiple-issues'],
+        [422, 'no-issues'],
+      ].map(async ([status, name]) => ({ status: status as number, body: await readFile(`${EXAMPLES}/client_test.INVALID_BATCH_ITEMS.${name}.json`, 'utf8') })),
+    );
     stub = createServer((_request, response) => {
-      response.writeHead(400, { 'Content-Type': 'application/json' });
-      response.end(body);
+      const answer = answers.shift() ?? { status: 500, body: '{}' };
+      response.writeHead(answer.status, { 'Content-Type': 'application/json' });
+      response.end(answer.body);
     });
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
     const { port } = stub.address() as { port: number };
@@ -284,5 +291,9 @@ describe('an INVALID_BATCH_ITEMS answer sent with 400, as in the CLI tests', () 
     expect(refused.text).toContain('INVALID_BATCH_ITEMS, 400 to PATCH');
     expect(refused.text).toContain('- page 0, row 0, column 0, item 0 (free_text): description is required');
     expect(refused.text).toContain('- page 1, row 2, column 1, item 3 (multiple_choice): answer_limit exceeds number of options');
+
+    const bare = await stubEnv.call('update_batch', { batch_id: 'b0000000000000000000000a', batch_items: [{ rows: [{ columns: [{ items: [WHY] }] }] }] });
+    expect(bare.text).toContain('INVALID_BATCH_ITEMS, 422 to PATCH');
+    expect(bare.text).toContain('(Prolific listed no issues)');
   });
 });

@@ -95,6 +95,17 @@ describe('set_instructions after the instructions endpoint’s sunset', () => {
     ]);
   });
 
+  it('reads batches when the instructions endpoint answers 404 or 422 instead', async () => {
+    const batch = ok(await env.call('create_batch', { name: 'Gone another way', task_details: TASK }));
+    for (const status of [404, 422]) {
+      env.sandbox.faults.add({ kind: 'status', status, path: `/api/v1/data-collection/batches/${batch.id}/instructions`, times: 1 });
+      const read = ok(await env.call('get_batch', { batch_id: batch.id }));
+      expect(read.instructions).toEqual([]);
+    }
+    env.sandbox.faults.add({ kind: 'status', status: 404, path: `/api/v1/data-collection/batches/${batch.id}/instructions`, times: 1 });
+    expect(ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS })).written_as).toBe('batch_items');
+  });
+
   it('answers 410 Gone on the instructions endpoint, with its Deprecation and Sunset headers, and 422 for layouts', async () => {
     const batch = ok(await env.call('create_batch', { name: 'Old way', task_details: TASK }));
     const gone = await api(env, 'POST', `/api/v1/data-collection/batches/${batch.id}/instructions`, { instructions: INSTRUCTIONS });
