@@ -1,14 +1,14 @@
 /**
  * Batches: a dataset plus a batch_items layout (or legacy instructions) plus task details. Setup turns the
  * READY dataset into tasks and task groups (PROCESSING, then READY); from then on the questions and the
- * dataset are frozen, and syncs add the datapoints appended since as more tasks. Task groups, task ids,
- * responses and the CSV report are read from here too.
+ * dataset are frozen, and syncs add the datapoints appended since as more tasks. Task groups, responses and
+ * the CSV report are read from here too.
  */
 import { HttpResponse } from 'msw';
 
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { BatchRecord, DatasetRecord, ResponseRecord, SyncRecord, TaskDetails } from '../model.js';
-import { buildTaskPlan, startProcessing, startSync, taskGroupCount, taskGroupId, taskId } from '../processing.js';
+import { buildTaskPlan, startProcessing, startSync, taskGroupCount, taskGroupId } from '../processing.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
@@ -148,16 +148,11 @@ export function batchRoutes(state: SandboxState): Route[] {
       if (!sync) throw notFound('Sync', params.syncId ?? '');
       return json(syncView(state, batch, sync));
     }),
-    // Both are bare arrays of ids, as the CLI reads them; neither is in the public spec. Empty before READY.
+    // A bare array of ids, as the CLI reads it; not in the public spec. Empty before READY.
     apiRoute(state, 'GET', `${BASE}/:batchId/task-groups`, ({ params }) => {
       const batch = state.findBatch(params.batchId ?? '');
       const plan = batch.status === 'READY' ? batch.setup?.plan : undefined;
       return json(Array.from({ length: plan ? taskGroupCount(plan) : 0 }, (_, group) => taskGroupId(state, batch.id, group)));
-    }),
-    apiRoute(state, 'GET', `${BASE}/:batchId/tasks`, ({ params }) => {
-      const batch = state.findBatch(params.batchId ?? '');
-      const plan = batch.status === 'READY' ? batch.setup?.plan : undefined;
-      return json(Array.from({ length: plan?.taskCount ?? 0 }, (_, task) => taskId(state, batch.id, task)));
     }),
     apiRoute(state, 'POST', `${BASE}/:batchId/duplicate`, async ({ request, params }) => {
       const original = state.findBatch(params.batchId ?? '');
