@@ -5,19 +5,18 @@ import { ToolError } from './tool.js';
 import type { BatchResponse } from './prolific/types.js';
 import type { Method } from './stats/labels.js';
 
-export const labelMethod = z
-  .enum(['majority', 'dawid_skene'])
-  .optional()
-  .describe('Default: dawid_skene when every task has 3+ ratings, else majority');
+/** Described once, on summarize_responses: the other tools behave the same way. */
+export const labelMethod = z.enum(['majority', 'dawid_skene']).optional();
 
-export const pooledBatches = {
-  batch_ids: z.array(prolificId('batch')).min(1).max(20).optional().describe('Rounds to pool (e.g. rerun_contested follow-ups), joined per datapoint'),
-};
+export const pooledBatches = { batch_ids: z.array(prolificId('batch')).optional() };
+
+const MAX_ROUNDS = 20;
 
 /** batch_id first, then batch_ids, each once. */
 export function pooledIds(args: { batch_id?: string | undefined; batch_ids?: string[] | undefined }): string[] {
   const ids = [...(args.batch_id ? [args.batch_id] : []), ...(args.batch_ids ?? [])];
   if (ids.length === 0) throw new ToolError('Give batch_id, or batch_ids to pool several rounds (the first batch first).');
+  if (ids.length > MAX_ROUNDS) throw new ToolError(`batch_ids pools at most ${MAX_ROUNDS} rounds; give the first batch and its latest follow-ups.`);
   const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
   if (repeated && args.batch_ids?.filter((id) => id === repeated).length !== 1) {
     throw new ToolError(`batch_ids lists ${repeated} twice; give each round once, the first batch first.`);

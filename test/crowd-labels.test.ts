@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { AnnotatorProfile } from '../src/sandbox/model.js';
-import { ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 /**
  * Dawid–Skene through the tools, on a sandbox crowd whose make-up and truth are known: 13 annotators (six
@@ -96,18 +96,9 @@ describe('Dawid–Skene labels through the tools, on a crowd with class-swapping
 
   beforeAll(async () => {
     env = await startEnv({ sandbox: { crowd: CROWD, returnRate: 0, timeoutRate: 0, participantIntervalMs: 1, completionMs: 1 } });
-    const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
-    ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
-    const batch = ok(
-      await env.call('create_batch', {
-        name: 'Sentiment',
-        dataset_id: dataset.id,
-        task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose its sentiment.' },
-      }),
-    );
-    batchId = batch.id;
-    instructionId = ok(await env.call('set_instructions', { batch_id: batchId, instructions: [SENTIMENT] })).instructions[0].id;
-    ok(await env.call('setup_batch', { batch_id: batchId, tasks_per_group: ITEMS }));
+    const ready = await readyBatch(env, ITEMS, { rows: ROWS, instructions: [SENTIMENT] });
+    batchId = ready.batchId;
+    instructionId = ready.instructions[0]!.id;
     const study = ok(
       await env.call('create_study', {
         batch_id: batchId,

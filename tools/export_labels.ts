@@ -18,7 +18,7 @@ export default defineTool({
   name: 'export_labels',
   title: 'Export labels',
   description:
-    "Write one row per task to a local .csv or .jsonl: the datapoint's columns, then per multiple-choice instruction its label, the majority's share or the dawid_skene confidence, and the ratings. Only inside the upload roots; never replaces a file unless overwrite is true.",
+    "Write one row per task to a local .csv or .jsonl: datapoint columns, then per choice question the label, share (dawid_skene: confidence) and ratings. Only inside the upload roots; replaces a file only with overwrite.",
   input: {
     batch_id: prolificId('batch').optional(),
     ...pooledBatches,
@@ -27,7 +27,7 @@ export default defineTool({
     format: z.enum(['csv', 'jsonl']).optional().describe("Default: the file's extension"),
     overwrite: z.boolean().default(false),
   },
-  output: { file_path: z.string(), method: z.enum(['majority', 'dawid_skene']), rows: z.number(), columns: z.array(z.string()), warning: z.string().optional() },
+  output: { file_path: z.string(), rows: z.number(), columns: z.array(z.string()), warning: z.string().optional() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run(args, context) {
     const { signal } = context;

@@ -27,19 +27,18 @@ export default defineTool({
   name: 'summarize_responses',
   title: 'Summarize responses',
   description:
-    "Labels and agreement from a batch's responses. Per multiple-choice instruction: each task's counts and majority, or with dawid_skene its label and confidence; alpha, kappa, percent agreement. Per annotator, worst first: agreement with the others' majority, estimated_accuracy, gold accuracy (META_GOLD_<question> columns). Text answers: counts, examples. Big batches list the most contested tasks; export_labels writes all.",
+    "Labels and agreement per choice question (votes, majority, dawid_skene label/confidence, alpha, kappa), per annotator worst first (agreement, estimated_accuracy, META_GOLD_<question> gold accuracy), text answer digests. Big batches list the most contested tasks.",
   input: {
     batch_id: prolificId('batch').optional(),
     ...pooledBatches,
-    method: labelMethod,
+    method: labelMethod.describe('Default: dawid_skene if 3+ ratings per task'),
     instruction_id: prolificId('instruction').optional(),
   },
   output: {
     batch_id: z.string(),
-    method: z.enum(['majority', 'dawid_skene']),
     responses: z.number(),
-    instructions: z.array(z.looseObject({ instruction_id: z.string(), type: z.string() })),
-    participants: z.array(z.looseObject({ participant_id: z.string(), agreement_with_majority: z.number().nullable() })),
+    instructions: z.array(z.looseObject({ instruction_id: z.string() })),
+    participants: z.array(z.looseObject({ participant_id: z.string() })),
     note: z.string().optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
