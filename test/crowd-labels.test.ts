@@ -179,3 +179,110 @@ describe('Dawid–Skene labels through the tools, on a crowd with class-swapping
     expect(right).toBeGreaterThan(mvRight);
   });
 });
+
+describe('rerun_contested, then the rounds pooled', () => {
+  let env: TestEnv;
+  const ROUND_ROWS = Array.from({ length: 40 }, (_, i) => ({ text: `Review ${i}`, META_ID: `r${i}` }));
+
+  beforeAll(async () => {
+    env = await startEnv({ sandbox: { seed: 11, returnRate: 0, timeoutRate: 0, participantIntervalMs: 1, completionMs: 1 } });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('uploads exactly the contested datapoints, copies the question, and creates one UNPUBLISHED study without publishing', async () => {
+    const ready = await readyBatch(env, 5, { rows: ROUND_ROWS, instructions: [SENTIMENT] });
+    const first = ok(
+      await env.call('create_study', { batch_id: ready.batchId, name: 'Round 1', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
+    );
+    ok(await env.call('publish_study', { study_id: first.id, confirm_total_cost: first.total_cost }));
+    await untilSubmitted(env, first.id);
+
+    const file = join(env.dir, 'round1.csv');
+    ok(await env.call('export_labels', { batch_id: ready.batchId, file_path: file, method: 'dawid_skene' }));
+    const round1 = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    const confidence = new Map(round1.map((row) => [row.task_id!, Number(row[`${KEY}_confidence`])]));
+    const expected = round1.filter((row) => Number(row[`${KEY}_confidence`]) < 0.9);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(40);
+
+    const before = env.sandbox.requests.length;
+    const rerun = ok(
+      await env.call('rerun_contested', {
+        batch_id: ready.batchId,
+        study_id: first.id,
+        method: 'dawid_skene',
+        below_confidence: 0.9,
+        annotators_per_task: 3,
+        reward: 120,
+        estimated_completion_time: 4,
+      }),
+    );
+    expect(rerun).toMatchObject({ items: expected.length, status: 'UNPUBLISHED', method: 'dawid_skene' });
+    expect(rerun.message).toContain('UNPUBLISHED');
+
+    // The new dataset holds exactly the contested datapoints, with their columns and the id to join back.
+    const state = env.sandbox.state;
+    const dataset = state.datasets.get(rerun.dataset_id)!;
+    const columns = dataset.columns.map((c) => c.name);
+    expect(columns).toEqual(['text', 'META_ID', 'META_SOURCE_TASK_ID']);
+    const uploaded = dataset.rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i] ?? ''])));
+    expect(uploaded.map((row) => row.META_SOURCE_TASK_ID).sort()).toEqual(expected.map((row) => row.task_id).sort());
+    for (const row of uploaded) {
+      expect(confidence.get(row.META_SOURCE_TASK_ID!)).toBeLessThan(0.9);
+      expect(row.META_ID).toBe(round1.find((r) => r.task_id === row.META_SOURCE_TASK_ID)!.META_ID);
+    }
+
+    // The same question, a READY batch on the new dataset, one UNPUBLISHED study quoted, and no publish sent.
+    const batch = state.batches.get(rerun.batch_id)!;
+    expect(batch.status).toBe('READY');
+    expect(batch.instructions.map((i) => i.fields)).toEqual(state.batches.get(ready.batchId)!.instructions.map((i) => i.fields));
+    expect(batch.taskDetails).toEqual(state.batches.get(ready.batchId)!.taskDetails);
+    const studies = [...state.studies.values()].filter((s) => s.fields.data_collection_id === rerun.batch_id);
+    expect(studies.map((s) => s.status)).toEqual(['UNPUBLISHED']);
+    expect(rerun.study_id).toBe(studies[0]!.id);
+    const sent = env.sandbox.requests.slice(before);
+    expect(sent.filter((r) => r.url.includes('/transition'))).toEqual([]);
+    const quote = await fetch(`${env.sandbox.baseUrl}/api/v1/study-cost-calculator/`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reward: 120, total_available_places: rerun.total_available_places }),
+    });
+    expect(rerun.total_cost).toBe(((await quote.json()) as { total_cost: number }).total_cost);
+    expect(rerun.total_available_places).toBe(Math.ceil(expected.length / 5) * 3);
+
+    // Once the follow-up has run, both rounds pool into one label per datapoint.
+    ok(await env.call('publish_study', { study_id: rerun.study_id, confirm_total_cost: rerun.total_cost }));
+    await untilSubmitted(env, rerun.study_id);
+    const pooled = ok(await env.call('summarize_responses', { batch_ids: [ready.batchId, rerun.batch_id], method: 'dawid_skene' }));
+    expect(pooled.batch_ids).toEqual([ready.batchId, rerun.batch_id]);
+    const tasks: Record<string, any>[] = pooled.instructions[0].tasks;
+    expect(tasks).toHaveLength(40);
+    const contested = new Set(expected.map((row) => row.task_id));
+    for (const task of tasks) expect(task.ratings).toBe(contested.has(task.task_id) ? 6 : 3);
+    const pooledFile = join(env.dir, 'pooled.csv');
+    const exported = ok(await env.call('export_labels', { batch_id: ready.batchId, batch_ids: [rerun.batch_id], file_path: pooledFile }));
+    expect(exported).toMatchObject({ rows: 40, method: 'dawid_skene' });
+    const rows = parse(await readFile(pooledFile, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => row.META_ID).sort()).toEqual(ROUND_ROWS.map((row) => row.META_ID).sort());
+  }, 60_000);
+
+  it('creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
+    const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 5), instructions: [SENTIMENT] });
+    const study = ok(
+      await env.call('create_study', { batch_id: ready.batchId, name: 'Tiny', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
+    );
+    ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+    await untilSubmitted(env, study.id);
+    const datasets = env.sandbox.state.datasets.size;
+    const none = ok(
+      await env.call('rerun_contested', { batch_id: ready.batchId, below_confidence: 1e-9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 }),
+    );
+    expect(none).toMatchObject({ items: 0 });
+    expect(env.sandbox.state.datasets.size).toBe(datasets);
+    const refused = await env.call('rerun_contested', { batch_id: ready.batchId, below_confidence: 1.5, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain('below_confidence');
+  }, 60_000);
+});
