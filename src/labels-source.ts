@@ -41,32 +41,36 @@ interface Round {
 }
 
 export async function readLabelSource({ client, signal }: ToolContext, batchIds: readonly string[], wantDatapoints: boolean): Promise<LabelSource> {
+  const whole = wantDatapoints || batchIds.length > 1;
+  const { parse } = await import('csv-parse/sync');
+  // A single batch's report is read whole only when its header shows gold columns: for a big batch it runs
+  // to tens of megabytes, more than the responses take to analyse.
+  const readReport = async (batchId: string): Promise<{ text: string } | { error: string }> => {
+    try {
+      const { url } = await client.getReport(batchId, signal);
+      if (!whole) {
+        const header = (parse(await client.reportHeader(url, signal), { relax_column_count: true }) as string[][])[0] ?? [];
+        if (!header.some((name) => name.toUpperCase().startsWith(GOLD_PREFIX))) return { text: '' };
+      }
+      return { text: await client.downloadReport(url, signal) };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  };
   const rounds = await Promise.all(
     batchIds.map(async (batchId): Promise<Round> => {
       const [{ results: records }, questions, report] = await Promise.all([
         client.getResponses(batchId, signal),
         batchQuestions(client, batchId, signal),
-        client
-          .getReport(batchId, signal)
-          .then((r) => client.downloadReport(r.url, signal))
-          .then(
-            (text) => ({ text }),
-            (error: unknown) => {
-              if (signal.aborted) throw error;
-              return { error: error instanceof Error ? error.message : String(error) };
-            },
-          ),
+        readReport(batchId),
       ]);
       return { batchId, records, questions, ...('text' in report ? { report: report.text } : { reportError: report.error }) };
     }),
   );
   const first = rounds[0] as Round;
-  const { parse } = await import('csv-parse/sync');
-  const headerOf = (round: Round): string[] =>
-    round.report ? ((parse(round.report, { to_line: 1, relax_column_count: true }) as string[][])[0] ?? []) : [];
-  const hasGold = rounds.some((round) => headerOf(round).some((name) => name.toUpperCase().startsWith(GOLD_PREFIX)));
   const source: LabelSource = { records: first.records, questions: first.questions, datapoints: new Map(), columns: [], gold: new Map(), goldColumns: [] };
-  if (!wantDatapoints && !hasGold && rounds.length === 1) return source;
+  if (!whole && !first.report) return source;
 
   const descriptions = rounds.flatMap((round) => round.questions.map((q) => q.description));
   const keyOf = new Map<string, string>();
@@ -74,7 +78,7 @@ export async function readLabelSource({ client, signal }: ToolContext, batchIds:
   const records: BatchResponse[] = [];
   const warnings: string[] = [];
   for (const [index, round] of rounds.entries()) {
-    const rows = round.report ? readReport(parse, round.report, descriptions) : undefined;
+    const rows = round.report ? datapointsOf(parse, round.report, descriptions) : undefined;
     if (!rows) warnings.push(`The report of batch ${round.batchId} could not be read (${round.reportError ?? 'no task_id column'})`);
     if (index === 0) source.columns = rows?.columns.filter((name) => name !== SOURCE_COLUMN) ?? [];
     const keys = new Map<string, string>();
@@ -138,7 +142,7 @@ type Parse = typeof import('csv-parse/sync').parse;
  * The report is the dataset with responses appended, a row per task and annotator: the first row of each task
  * gives its datapoint, the dataset's columns being all but the appended ones.
  */
-function readReport(parse: Parse, csv: string, descriptions: readonly string[]): { datapoints: Map<string, Record<string, string>>; columns: string[] } | undefined {
+function datapointsOf(parse: Parse, csv: string, descriptions: readonly string[]): { datapoints: Map<string, Record<string, string>>; columns: string[] } | undefined {
   const rows = parse(csv, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
   const header = Object.keys(rows[0] ?? {});
   if (!header.includes('task_id')) return undefined;

@@ -78,6 +78,14 @@ export function dawidSkene(crowd: Crowd, options: DawidSkeneOptions = {}): Dawid
   // over the classes in use only, as if the others did not exist.
   const chosen = new Uint8Array(classes);
   for (let a = 0; a < answers; a++) chosen[crowd.label[a] as number] = 1;
+  // Each answer's offsets, worked out once: its item's row of posteriors, its cell of the worker's confusion
+  // (the answered class's column; add k·classes for truth k).
+  const rows = new Int32Array(answers);
+  const cells = new Int32Array(answers);
+  for (let a = 0; a < answers; a++) {
+    rows[a] = (crowd.item[a] as number) * classes;
+    cells[a] = (crowd.worker[a] as number) * classes * classes + (crowd.label[a] as number);
+  }
   const used = chosen.reduce((sum, flag) => sum + flag, 0);
 
   const maximise = (): void => {
@@ -85,7 +93,7 @@ export function dawidSkene(crowd: Crowd, options: DawidSkeneOptions = {}): Dawid
     for (let i = 0; i < items; i++) for (let k = 0; k < classes; k++) add(priors, k, posteriors[i * classes + k] as number);
     for (let k = 0; k < classes; k++) priors[k] = (priors[k] as number) / items;
     if (options.oneCoin) oneCoinConfusion(crowd, posteriors, confusion, smoothing, used);
-    else fullConfusion(crowd, posteriors, confusion, smoothing);
+    else fullConfusion(rows, cells, classes, posteriors, confusion, smoothing);
     for (let c = 0; c < confusion.length; c++) logConfusion[c] = Math.log(confusion[c] as number);
     for (let k = 0; k < classes; k++) logPriors[k] = Math.log(priors[k] as number);
   };
@@ -94,8 +102,8 @@ export function dawidSkene(crowd: Crowd, options: DawidSkeneOptions = {}): Dawid
   const bound = (): number => {
     let sum = 0;
     for (let a = 0; a < answers; a++) {
-      const row = (crowd.item[a] as number) * classes;
-      const base = (crowd.worker[a] as number) * classes * classes + (crowd.label[a] as number);
+      const row = rows[a] as number;
+      const base = cells[a] as number;
       for (let k = 0; k < classes; k++) {
         const p = posteriors[row + k] as number;
         if (p > 0) sum += p * ((logConfusion[base + k * classes] as number) + (logPriors[k] as number));
@@ -115,27 +123,36 @@ export function dawidSkene(crowd: Crowd, options: DawidSkeneOptions = {}): Dawid
   while (iterations < maxIterations) {
     iterations++;
     // E-step in logs, since a product of many probabilities underflows.
-    for (let i = 0; i < items; i++) next.set(logPriors, i * classes);
+    for (let c = 0; c < next.length; c++) next[c] = logPriors[c % classes] as number;
     for (let a = 0; a < answers; a++) {
-      const row = (crowd.item[a] as number) * classes;
-      const base = (crowd.worker[a] as number) * classes * classes + (crowd.label[a] as number);
+      const row = rows[a] as number;
+      const base = cells[a] as number;
       for (let k = 0; k < classes; k++) add(next, row + k, logConfusion[base + k * classes] as number);
     }
     let change = 0;
     for (let i = 0; i < items; i++) {
       const row = i * classes;
       let top = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < classes; k++) top = Math.max(top, next[row + k] as number);
+      for (let k = 0; k < classes; k++) {
+        const value = next[row + k] as number;
+        if (value > top) top = value;
+      }
       for (let k = 0; k < classes; k++) next[row + k] = Math.exp((next[row + k] as number) - top);
       normalise(next, row, classes);
-      for (let k = 0; k < classes; k++) change = Math.max(change, Math.abs((next[row + k] as number) - (posteriors[row + k] as number)));
+      for (let k = 0; k < classes; k++) {
+        const moved = Math.abs((next[row + k] as number) - (posteriors[row + k] as number));
+        if (moved > change) change = moved;
+      }
     }
     [posteriors, next] = [next, posteriors];
     maximise();
+    if (change < tolerance) {
+      converged = true;
+      break;
+    }
     const previous = evidence;
     evidence = bound();
-    const gained = evidence - previous;
-    if (change < tolerance || gained < tolerance) {
+    if (evidence - previous < tolerance) {
       converged = true;
       break;
     }
@@ -155,16 +172,15 @@ export function dawidSkene(crowd: Crowd, options: DawidSkeneOptions = {}): Dawid
  * worker ever gave (as crowd-kit does): a worker who only ever says "yes" says it whatever the truth, and
  * carries no evidence either way.
  */
-function fullConfusion(crowd: Crowd, posteriors: Float64Array, confusion: Float64Array, smoothing: number): void {
-  const { classes } = crowd;
+function fullConfusion(rows: Int32Array, cells: Int32Array, classes: number, posteriors: Float64Array, confusion: Float64Array, smoothing: number): void {
   confusion.fill(0);
-  for (let a = 0; a < crowd.item.length; a++) {
-    const base = (crowd.worker[a] as number) * classes * classes + (crowd.label[a] as number);
+  for (let a = 0; a < cells.length; a++) {
+    const base = cells[a] as number;
     for (let k = 0; k < classes; k++) confusion[base + k * classes] = smoothing;
   }
-  for (let a = 0; a < crowd.item.length; a++) {
-    const row = (crowd.item[a] as number) * classes;
-    const base = (crowd.worker[a] as number) * classes * classes + (crowd.label[a] as number);
+  for (let a = 0; a < cells.length; a++) {
+    const row = rows[a] as number;
+    const base = cells[a] as number;
     for (let k = 0; k < classes; k++) add(confusion, base + k * classes, posteriors[row + k] as number);
   }
   for (let r = 0; r < confusion.length; r += classes) normalise(confusion, r, classes);
