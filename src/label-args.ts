@@ -24,13 +24,22 @@ export function pooledIds(args: { batch_id?: string | undefined; batch_ids?: str
   return [...new Set(ids)];
 }
 
+/** Below this many answers per annotator (the median), a confusion matrix is mostly guesswork. */
+export const MODEL_MIN_ANSWERS = 10;
+
 /**
  * The method asked for, or, when none was, Dawid–Skene where it has enough to work with: every task of every
- * multiple-choice instruction rated at least 3 times. Otherwise majority vote, as before the model existed.
+ * multiple-choice instruction rated at least 3 times, and the median annotator with MODEL_MIN_ANSWERS
+ * answers, since it estimates each annotator from their own answers. Otherwise majority vote.
  */
 export function resolveMethod(asked: Method | undefined, records: readonly BatchResponse[], choiceIds: ReadonlySet<string>): Method {
-  if (asked) return asked;
+  return asked ?? (modelSupport(records, choiceIds).enough ? 'dawid_skene' : 'majority');
+}
+
+/** Whether the responses give Dawid–Skene enough to work with, and the median answers per annotator. */
+export function modelSupport(records: readonly BatchResponse[], choiceIds: ReadonlySet<string>): { enough: boolean; medianAnswers: number } {
   const raters = new Map<string, Set<string>>();
+  const answers = new Map<string, number>();
   for (const record of records) {
     const instruction = record.response?.instruction_id;
     if (!choiceIds.has(instruction)) continue;
@@ -41,8 +50,11 @@ export function resolveMethod(asked: Method | undefined, records: readonly Batch
       raters.set(key, set);
     }
     set.add(record.participant_id);
+    answers.set(record.participant_id, (answers.get(record.participant_id) ?? 0) + 1);
   }
-  if (raters.size === 0) return 'majority';
-  for (const set of raters.values()) if (set.size < 3) return 'majority';
-  return 'dawid_skene';
+  const counts = [...answers.values()].sort((a, b) => a - b);
+  const medianAnswers = counts.length ? (counts[Math.floor(counts.length / 2)] as number) : 0;
+  let rated = raters.size > 0;
+  for (const set of raters.values()) if (set.size < 3) rated = false;
+  return { enough: rated && medianAnswers >= MODEL_MIN_ANSWERS, medianAnswers };
 }

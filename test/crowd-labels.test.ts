@@ -262,19 +262,22 @@ describe('rerun_contested, then the rounds pooled', () => {
     const contested = new Set(expected.map((row) => row.task_id));
     for (const task of tasks) expect(task.ratings).toBe(contested.has(task.task_id) ? 6 : 3);
     const pooledFile = join(env.dir, 'pooled.csv');
-    const exported = ok(await env.call('export_labels', { batch_id: ready.batchId, batch_ids: [rerun.batch_id], file_path: pooledFile }));
+    const exported = ok(await env.call('export_labels', { batch_id: ready.batchId, batch_ids: [rerun.batch_id], file_path: pooledFile, method: 'dawid_skene' }));
     expect(exported).toMatchObject({ rows: 40, method: 'dawid_skene' });
     const rows = parse(await readFile(pooledFile, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((row) => row.META_ID).sort()).toEqual(ROUND_ROWS.map((row) => row.META_ID).sort());
   }, 60_000);
 
-  it('creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
+  it('chooses majority for annotators with few answers; creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
     const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 5), instructions: [SENTIMENT] });
     const study = ok(
       await env.call('create_study', { batch_id: ready.batchId, name: 'Tiny', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
     );
     ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
     await untilSubmitted(env, study.id);
+    // Three ratings a task, but five answers an annotator: too few for confusion matrices, so majority by default.
+    expect(ok(await env.call('summarize_responses', { batch_id: ready.batchId })).method).toBe('majority');
+    expect(ok(await env.call('summarize_responses', { batch_id: ready.batchId, method: 'dawid_skene' })).note).toContain('fewer than 10 answers');
     const datasets = env.sandbox.state.datasets.size;
     const none = ok(
       await env.call('rerun_contested', { batch_id: ready.batchId, below_confidence: 1e-9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 }),

@@ -19,7 +19,7 @@ export default defineTool({
   name: 'rerun_contested',
   title: 'Rerun contested tasks',
   description:
-    'More votes for tasks below below_confidence: new dataset and batch, same questions, set up, and an UNPUBLISHED study, quoted. Spends nothing: publish_study does.',
+    'More votes for tasks below below_confidence: new dataset and batch, same questions, set up, an UNPUBLISHED study, quoted. Only publish_study spends.',
   input: {
     batch_id: prolificId('batch'),
     study_id: prolificId('study').optional(),

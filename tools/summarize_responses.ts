@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
-import { labelMethod, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
+import { labelMethod, MODEL_MIN_ANSWERS, modelSupport, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
 import { readLabelSource } from '../src/labels-source.js';
 import type { BatchResponse, Instruction } from '../src/prolific/types.js';
 import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, Method, TaskLabel } from '../src/stats/labels.js';
@@ -27,11 +27,11 @@ export default defineTool({
   name: 'summarize_responses',
   title: 'Summarize responses',
   description:
-    "Labels and agreement per choice question (votes, majority, dawid_skene label/confidence, alpha, kappa), per annotator worst first (agreement, estimated_accuracy, META_GOLD_<question> gold accuracy), text answer digests. Big batches list the most contested tasks.",
+    "Labels and agreement per choice question (votes, majority, dawid_skene label/confidence, alpha, kappa), per annotator worst first (agreement, estimated_accuracy, META_GOLD_<question> gold accuracy), text digests. Big batches list the most contested tasks.",
   input: {
     batch_id: prolificId('batch').optional(),
     ...pooledBatches,
-    method: labelMethod.describe('Default: dawid_skene if 3+ ratings per task'),
+    method: labelMethod.describe('Default dawid_skene if tasks have 3+ ratings, annotators 10+'),
     instruction_id: prolificId('instruction').optional(),
   },
   output: {
@@ -105,6 +105,12 @@ export default defineTool({
       });
 
     const notes: string[] = [];
+    const support = method === 'dawid_skene' ? modelSupport(considered, new Set(choiceScope.map((instruction) => instruction.id))) : undefined;
+    if (support && support.medianAnswers < MODEL_MIN_ANSWERS) {
+      notes.push(
+        `Most annotators gave fewer than ${MODEL_MIN_ANSWERS} answers, too few to estimate their accuracy well: Dawid–Skene labels and confidences are rough here, and majority is the safer method.`,
+      );
+    }
     if (source.goldColumns.length) notes.push(`Gold answers from ${source.goldColumns.join(', ')}.`);
     if (source.warning && source.goldColumns.length) notes.push(source.warning);
     const participants = fitting(annotators, annotatorRow, ANNOTATOR_BUDGET_CHARS);
