@@ -268,6 +268,35 @@ describe('rerun_contested, then the rounds pooled', () => {
     expect(rows.map((row) => row.META_ID).sort()).toEqual(ROUND_ROWS.map((row) => row.META_ID).sort());
   }, 60_000);
 
+  it('copies a batch laid out in pages as pages, without the ids the API gave them', async () => {
+    const dataset = ok(await env.call('create_dataset', { name: 'Paged reviews' }));
+    ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROUND_ROWS.slice(0, 10) }));
+    const pages = [{ rows: [{ columns: [{ items: [SENTIMENT] }, { items: [{ type: 'free_text', description: 'Why?' }] }] }] }];
+    const task_details = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose its sentiment.' };
+    const batch = ok(await env.call('create_batch', { name: 'Paged', dataset_id: dataset.id, task_details, batch_items: pages }));
+    ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: 10 }));
+    const study = ok(
+      await env.call('create_study', { batch_id: batch.id, name: 'Paged', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
+    );
+    ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+    await untilSubmitted(env, study.id);
+    const rerun = ok(
+      await env.call('rerun_contested', { batch_id: batch.id, method: 'majority', below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 }),
+    );
+    expect(rerun.items).toBeGreaterThan(0);
+    const copy = ok(await env.call('get_batch', { batch_id: rerun.batch_id }));
+    const strip = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(strip)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'id').map(([key, inner]) => [key, strip(inner)]))
+          : value;
+    const original = ok(await env.call('get_batch', { batch_id: batch.id }));
+    expect(copy.batch_items).toBeDefined();
+    expect(strip(copy.batch_items)).toEqual(strip(original.batch_items));
+    expect(copy.batch_items[0].rows[0].columns[0].items[0].id).not.toBe(original.batch_items[0].rows[0].columns[0].items[0].id);
+  }, 60_000);
+
   it('chooses majority for annotators with few answers; creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
     const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 5), instructions: [SENTIMENT] });
     const study = ok(
