@@ -75,7 +75,8 @@ export async function readLabelSource({ client, signal }: ToolContext, batchIds:
   const descriptions = rounds.flatMap((round) => round.questions.map((q) => q.description));
   const keyOf = new Map<string, string>();
   const byContent = new Map<string, string>();
-  const records: BatchResponse[] = [];
+  // Copied only when other rounds join it; a single batch's list can hold hundreds of thousands of records.
+  const records: BatchResponse[] = rounds.length > 1 ? [...first.records] : first.records;
   const warnings: string[] = [];
   for (const [index, round] of rounds.entries()) {
     const rows = round.report ? datapointsOf(parse, round.report, descriptions) : undefined;
@@ -85,16 +86,15 @@ export async function readLabelSource({ client, signal }: ToolContext, batchIds:
     for (const [taskId, row] of rows?.datapoints ?? []) {
       const content = JSON.stringify(source.columns.map((name) => row[name] ?? ''));
       const origin = row[SOURCE_COLUMN];
-      const key = index === 0 ? taskId : origin && keyOf.has(origin) ? (keyOf.get(origin) as string) : (byContent.get(content) ?? taskId);
+      // Without the first round's columns there is no content to compare, only ids.
+      const sameContent = source.columns.length ? byContent.get(content) : undefined;
+      const key = index === 0 ? taskId : origin && keyOf.has(origin) ? (keyOf.get(origin) as string) : (sameContent ?? taskId);
       keys.set(taskId, key);
       keyOf.set(taskId, key);
-      if (!byContent.has(content)) byContent.set(content, key);
+      if (source.columns.length && !byContent.has(content)) byContent.set(content, key);
       if (!source.datapoints.has(key)) source.datapoints.set(key, Object.fromEntries(source.columns.map((name) => [name, row[name] ?? ''])));
     }
-    if (index === 0) {
-      records.push(...round.records);
-      continue;
-    }
+    if (index === 0) continue;
     const instructionOf = matchQuestions(first.questions, round.questions);
     for (const record of round.records) {
       const instructionId = record.response?.instruction_id;
