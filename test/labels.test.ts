@@ -478,6 +478,16 @@ describe('summarize_responses on a large batch', () => {
         expect(keys).toEqual([...keys].sort((a: number, b: number) => a - b));
       }
       expect(summary.instructions[0].tasks.filter((t: { tie?: boolean }) => t.tie).length).toBe(Math.min(summary.instructions[0].ties, summary.instructions[0].tasks_shown));
+
+      // Four ratings a task and twenty answers an annotator: Dawid–Skene by default, within the same cap, least confident first.
+      const modelled = await env.call('summarize_responses', { batch_id: job.batchId });
+      expect(ok(modelled).method).toBe('dawid_skene');
+      expect(countTokens(JSON.stringify(modelled.raw))).toBeLessThanOrEqual(20_000);
+      for (const section of ok(modelled).instructions) {
+        expect(section.tasks_shown).toBeGreaterThan(10);
+        const confidences = section.tasks.map((t: { confidence: number }) => t.confidence);
+        expect(confidences).toEqual([...confidences].sort((a: number, b: number) => a - b));
+      }
       const exported = ok(await env.call('export_labels', { batch_id: job.batchId, file_path: join(env.dir, 'all.csv') }));
       expect(exported.rows).toBe(300);
     } finally {
