@@ -23,7 +23,10 @@ export interface Deviation {
   reason: string;
   /** Answer statuses the 2026 API uses that the spec does not list; their bodies are not checked against it. */
   statuses?: number[];
-  /** Request-body fields (JSON pointers such as `/batch_items`) whose spec schema is out of date. */
+  /**
+   * Request fields whose spec schema is out of date, as JSON pointers: `/batch_items` in the body,
+   * `/query/offset` for a query parameter; `*` matches any one segment.
+   */
   requestFields?: string[];
   /** Answer-body fields (JSON pointers such as `/datasets/0/name`; `*` matches any one segment) likewise. */
   responseFields?: string[];

@@ -204,11 +204,12 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-/** The JSON pointer an error is about: a missing property counts as the property's own path. */
+/** The JSON pointer an error is about: a missing or unexpected property counts as the property's own path. */
 function errorPath(error: ErrorObject, prefix: string): string {
   const path = error.instancePath.startsWith(prefix) ? error.instancePath.slice(prefix.length) : error.instancePath;
-  const missing = (error.params as { missingProperty?: string }).missingProperty;
-  return missing ? `${path}/${missing}` : path;
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const property = params.missingProperty ?? params.additionalProperty;
+  return property === undefined ? path : `${path}/${property}`;
 }
 
 function allowed(error: ErrorObject, deviations: Deviation[], side: 'request' | 'response'): boolean {
