@@ -42,10 +42,10 @@ export interface SandboxOptions {
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
   /**
-   * Called with every exchange once its answer is ready, before the answer is sent; the answer is held until a
-   * returned promise settles. For tests that check traffic against a description of the API.
+   * Called with every exchange once its answer is ready, just before it is sent. For tests that check traffic
+   * against a description of the API.
    */
-  observe?: (exchange: SandboxExchange) => void | Promise<void>;
+  observe?: (exchange: SandboxExchange) => void;
 }
 
 export interface SandboxExchange {
@@ -106,7 +106,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       status: 0,
     };
     const answer = await answerRequest(request, record);
-    await options.observe?.({ request: record, headers: request.headers, response: answer.response?.clone() });
+    options.observe?.({ request: record, headers: request.headers, response: answer.response?.clone() });
     return answer;
   }
 

@@ -100,11 +100,12 @@ function offSpecKey(method: string, path: string): OperationKey | undefined {
 export const NOT_THE_CLIENT = { 'X-Contract-Actor': 'test' };
 
 export interface ContractChecker {
-  observe(exchange: SandboxExchange): Promise<void>;
-  /** One line per distinct violation, with how often it happened. */
-  readonly violations: string[];
+  /** Starts checking an exchange; the answer goes out meanwhile, so sandbox timings stay as they were. */
+  observe(exchange: SandboxExchange): void;
+  /** Waits for the checks under way; one line per distinct violation, with how often it happened. */
+  violations(): Promise<string[]>;
   /** Throws an error listing every violation, if any. */
-  assertClean(): void;
+  assertClean(): Promise<void>;
 }
 
 /**
@@ -115,22 +116,28 @@ export async function contractChecker(options: { requests: boolean }): Promise<C
   await loadSpec();
   const seen = new Map<string, number>();
   const flag = (message: string) => seen.set(message, (seen.get(message) ?? 0) + 1);
+  const pending = new Set<Promise<void>>();
+  const run = async (exchange: SandboxExchange) => {
+    try {
+      const fromClient = options.requests && !exchange.headers.has('x-contract-actor');
+      for (const message of await check(exchange, fromClient)) flag(message);
+    } catch (error) {
+      flag(`${exchange.request.method} ${new URL(exchange.request.url).pathname}: the contract check itself failed: ${String(error)}`);
+    }
+  };
   return {
-    observe: async (exchange) => {
+    observe: (exchange) => {
       if (exchange.request.origin !== 'api') return;
-      try {
-        const fromClient = options.requests && !exchange.headers.has('x-contract-actor');
-        for (const message of await check(exchange, fromClient)) flag(message);
-      } catch (error) {
-        // A fault in the check must not become the sandbox's answer.
-        flag(`${exchange.request.method} ${new URL(exchange.request.url).pathname}: the contract check itself failed: ${String(error)}`);
-      }
+      const checking = run(exchange);
+      pending.add(checking);
+      void checking.then(() => pending.delete(checking));
     },
-    get violations() {
+    async violations() {
+      await Promise.all(pending);
       return [...seen].map(([message, count]) => (count > 1 ? `${message} (×${count})` : message));
     },
-    assertClean() {
-      const lines = this.violations;
+    async assertClean() {
+      const lines = await this.violations();
       if (lines.length === 0) return;
       throw new Error(
         `Contract drift: ${lines.length} exchange(s) with the sandbox disagree with Prolific's API spec. Fix the client or ` +
@@ -243,7 +250,7 @@ export async function startCheckedSandbox(options: SandboxOptions, check: { requ
     ...sandbox,
     close: async () => {
       await sandbox.close();
-      contract.assertClean();
+      await contract.assertClean();
     },
   };
 }

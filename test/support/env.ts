@@ -83,7 +83,7 @@ export async function startEnv(
       await client?.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
-      contract.assertClean();
+      await contract.assertClean();
     },
   };
 }
