@@ -161,7 +161,7 @@ describe('the contract check', () => {
       (error: Error) => error.message,
     );
     expect(closed).toMatch(/^Contract drift: 3 exchange\(s\)/);
-    expect(closed).toContain('- POST /api/v1/data-collection/batches request: /task_details must have required property');
+    expect(closed).toContain("- POST /api/v1/data-collection/batches request: (body) must have required property 'task_details'");
     expect(closed).toContain('- GET /api/v1/users/me: neither the spec nor OFF_SPEC has this endpoint');
     expect(closed).toContain('- GET /api/v1/data-collection/batches/b1/status: the client calls GET /api/v1/data-collection/batches/{batch_id}/status, which SPEC_OPERATIONS');
   });

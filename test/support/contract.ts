@@ -212,9 +212,13 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+function strip(path: string, prefix: string): string {
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
 /** The JSON pointer an error is about: a missing or unexpected property counts as the property's own path. */
 function errorPath(error: ErrorObject, prefix: string): string {
-  const path = error.instancePath.startsWith(prefix) ? error.instancePath.slice(prefix.length) : error.instancePath;
+  const path = strip(error.instancePath, prefix);
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const property = params.missingProperty ?? params.additionalProperty;
   return property === undefined ? path : `${path}/${property}`;
@@ -236,7 +240,7 @@ function covers(field: string, path: string): boolean {
 function describe(errors: ErrorObject[], prefix: string): string {
   return errors
     .slice(0, 5)
-    .map((error) => `${errorPath(error, prefix) || '(body)'} ${error.message ?? error.keyword}`)
+    .map((error) => `${strip(error.instancePath, prefix) || '(body)'} ${error.message ?? error.keyword}`)
     .join('; ');
 }
 
