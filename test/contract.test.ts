@@ -156,12 +156,14 @@ describe('the contract check', () => {
     await send('GET', '/api/v1/users/me');
     await send('GET', '/api/v1/data-collection/batches/b1/status');
     await send('GET', '/api/v1/data-collection/datasets/d1');
+    await send('GET', '/api/v1/studies/?page=2');
     const closed = await sandbox.close().then(
       () => '',
       (error: Error) => error.message,
     );
-    expect(closed).toMatch(/^Contract drift: 3 exchange\(s\)/);
+    expect(closed).toMatch(/^Contract drift: 4 exchange\(s\)/);
     expect(closed).toContain("- POST /api/v1/data-collection/batches request: (body) must have required property 'task_details'");
+    expect(closed).toContain("- GET /api/v1/studies/ request: /query has 'page', which the spec does not list");
     expect(closed).toContain('- GET /api/v1/users/me: neither the spec nor OFF_SPEC has this endpoint');
     expect(closed).toContain('- GET /api/v1/data-collection/batches/b1/status: the client calls GET /api/v1/data-collection/batches/{batch_id}/status, which SPEC_OPERATIONS');
   });

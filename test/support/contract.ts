@@ -240,7 +240,11 @@ function covers(field: string, path: string): boolean {
 function describe(errors: ErrorObject[], prefix: string): string {
   return errors
     .slice(0, 5)
-    .map((error) => `${strip(error.instancePath, prefix) || '(body)'} ${error.message ?? error.keyword}`)
+    .map((error) => {
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      const message = extra === undefined ? (error.message ?? error.keyword) : `has '${extra}', which the spec does not list`;
+      return `${strip(error.instancePath, prefix) || '(body)'} ${message}`;
+    })
     .join('; ');
 }
 
