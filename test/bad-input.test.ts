@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { RecordingStdioTransport } from './support/recording-stdio.js';
 import { FAST, callTool } from './support/env.js';
 
@@ -11,7 +12,7 @@ const TOKEN = 'bad-input-token-6d2f0c9a41e7b3';
 const UNKNOWN_ID = '0199aaaa-0000-7000-8000-000000000000';
 const MEGABYTE = 'x'.repeat(1024 * 1024);
 
-type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; enum?: unknown[] };
+type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; enum?: unknown[]; anyOf?: Schema[] };
 
 /** Arguments that pass validation, so each mutation below is the only thing wrong with a call. */
 const VALID: Record<string, Record<string, unknown>> = {
@@ -33,6 +34,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   get_responses: { batch_id: UNKNOWN_ID },
   summarize_responses: { batch_id: UNKNOWN_ID },
   export_labels: { batch_id: UNKNOWN_ID, file_path: 'labels.csv' },
+  sync_batch: { batch_id: UNKNOWN_ID },
+  rerun_contested: { batch_id: UNKNOWN_ID, below_confidence: 0.9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
 };
 
@@ -54,7 +57,9 @@ function wrongType(schema: Schema): unknown {
 
 /** Malformed values for one field, each a mistake a model could make or an injected prompt could steer it to. */
 function badValues(name: string, schema: Schema): [string, unknown][] {
-  const values: [string, unknown][] = [['wrong type', wrongType(schema)], ['null', null]];
+  const values: [string, unknown][] = [['wrong type', wrongType(schema)]];
+  // update_batch's batch_items takes null on purpose: it clears the layout.
+  if (!schema.anyOf?.some((option) => option.type === 'null')) values.push(['null', null]);
   if (schema.type === 'string') {
     values.push(['empty', ''], ['1 MB', MEGABYTE], ['control characters', 'a\u0000b\u001b[31m']);
     if (name.endsWith('_id') || name === 'project') values.push(['path traversal', '../../api/v1/studies'], ['unicode id', 'ïd-🙂']);
@@ -72,7 +77,7 @@ describe('a corpus of malformed arguments over real stdio', () => {
   let tools: Tool[];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ ...FAST, token: TOKEN });
+    sandbox = await startCheckedSandbox({ ...FAST, token: TOKEN }, { requests: true });
     transport = new RecordingStdioTransport(process.execPath, [BIN], {
       PATH: process.env.PATH,
       PROLIFIC_URL: sandbox.baseUrl,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 
 // No returns or time-outs, so that every place submits and counts are exact.
 const FAST: SandboxOptions = { processingMs: 30, participantIntervalMs: 10, completionMs: 20, workspaces: 2, returnRate: 0, timeoutRate: 0 };
@@ -118,7 +119,7 @@ describe('sandbox', () => {
   let workspaceId: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox(FAST);
+    sandbox = await startCheckedSandbox(FAST, { requests: false });
     const workspaces = await call(sandbox, 'GET', '/api/v1/workspaces/');
     workspaceId = workspaces.body.results[0].id;
   });
@@ -388,7 +389,7 @@ describe('sandbox', () => {
   });
 
   it('with legacyInstructions, validates instructions field by field, appends on POST, replaces on PUT, freezes after setup', async () => {
-    const legacy = await startSandbox({ ...FAST, legacyInstructions: true });
+    const legacy = await startCheckedSandbox({ ...FAST, legacyInstructions: true }, { requests: false });
     const sandbox = legacy;
     const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
     const batchId = await newBatch(sandbox, workspaceId);
@@ -592,7 +593,7 @@ describe('sandbox', () => {
 
 describe('sandbox money and determinism', () => {
   it('refuses to publish beyond the balance of the project workspace', async () => {
-    const sandbox = await startSandbox({ ...FAST, balance: 1000 });
+    const sandbox = await startCheckedSandbox({ ...FAST, balance: 1000 }, { requests: false });
     try {
       const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
       const projectId = (await call(sandbox, 'GET', `/api/v1/workspaces/${workspaceId}/projects/`)).body.results[0].id;
@@ -610,7 +611,7 @@ describe('sandbox money and determinism', () => {
   it('gives the same ids and answers for the same seed and requests', async () => {
     const runs: unknown[] = [];
     for (let run = 0; run < 2; run += 1) {
-      const sandbox = await startSandbox({ ...FAST, token: 'sandbox-fixed' });
+      const sandbox = await startCheckedSandbox({ ...FAST, token: 'sandbox-fixed' }, { requests: false });
       try {
         const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
         const batchId = await readyBatch(sandbox, workspaceId);
@@ -634,7 +635,7 @@ describe('sandbox money and determinism', () => {
   it('leaves no listener behind after close', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
     const before = servers();
-    const sandbox = await startSandbox(FAST);
+    const sandbox = await startCheckedSandbox(FAST, { requests: false });
     expect(servers()).toBe(before + 2);
     await call(sandbox, 'GET', '/api/v1/users/me/');
     await sandbox.close();

@@ -221,7 +221,7 @@ export function storeBatchItems(state: SandboxState, batch: BatchRecord, pages: 
   const rowIds = new Set(old.flatMap((page) => page.rows.map((row) => row.id)));
   const columnIds = new Set(old.flatMap((page) => page.rows.flatMap((row) => row.columns.map((column) => column.id))));
   const items = new Map(itemsOf(old).map((item) => [item.id, item]));
-  const keep = (ids: Set<string>, id: string | undefined) => (id !== undefined && ids.delete(id) ? id : state.newUuid());
+  const keep = (ids: Set<string>, id: string | undefined) => (id !== undefined && ids.delete(id) ? id : state.newLayoutId());
   return pages.map((page) => ({
     id: keep(pageIds, page.id),
     displayPosition: page.displayPosition,
@@ -232,7 +232,7 @@ export function storeBatchItems(state: SandboxState, batch: BatchRecord, pages: 
         items: column.items.map((input): LayoutItemRecord => {
           const existing = input.id === undefined ? undefined : items.get(input.id);
           if (existing) items.delete(existing.id);
-          if ('content' in input) return { id: existing && 'content' in existing ? existing.id : state.newUuid(), content: input.content };
+          if ('content' in input) return { id: existing && 'content' in existing ? existing.id : state.newLayoutId(), content: input.content };
           if (existing && 'fields' in existing) {
             existing.fields = input.fields;
             return existing;
