@@ -108,17 +108,6 @@ async function main(): Promise<void> {
   console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
   console.log(`  preview the annotator's screen: ${ready.preview_url}`);
 
-  step('upload_file (2 late reviews), then sync_batch');
-  await call('upload_file', {
-    dataset_id: dataset.id,
-    rows: [
-      { review: 'Cheaper than the shop, and it came the next day.', product: 'Kettle', META_SOURCE_ID: 'rv-009' },
-      { review: 'The lid cracked on the first use.', product: 'Kettle', META_SOURCE_ID: 'rv-010' },
-    ],
-  });
-  const synced = await call('sync_batch', { batch_id: batch.id });
-  console.log(`  sync ${synced.status}: ${synced.tasks_created} new tasks, ${synced.total_task_count} in all`);
-
   step('create_study (5 annotators per review)');
   const study = await call('create_study', {
     batch_id: batch.id,
