@@ -48,21 +48,18 @@ interface CallOptions {
   allowEmpty?: boolean;
   /** Some endpoints answer with a bare JSON string (bulk-approve) rather than an object. */
   allowScalar?: boolean;
-  /** Error statuses that mean "not available here" to the caller rather than a failure. */
+  /** Error statuses that mean "not available here" to the caller rather than a failure: `body` is then undefined. */
   tolerate?: readonly number[];
 }
 
 interface ApiAnswer<T> {
   body: T;
   deprecation?: Deprecation;
-  /** The tolerated error status the API answered with; `body` is then undefined. */
-  refusedWith?: number;
 }
 
-/** What the legacy instructions endpoint said: its list, or the status it refused with (after its sunset). */
+/** What the legacy instructions endpoint said: its list, or undefined when it no longer serves the batch. */
 export interface LegacyInstructions {
   results: Instruction[] | undefined;
-  refusedWith?: number;
   deprecation?: Deprecation;
 }
 
@@ -231,15 +228,14 @@ export class ProlificClient {
   async listTaskGroups(batchId: string, signal?: AbortSignal): Promise<string[]> {
     const body = await this.json<unknown>('GET', `/api/v1/data-collection/batches/${seg(batchId)}/task-groups`, { signal });
     const ids = Array.isArray(body) ? body : (body as { results?: unknown }).results;
-    return (Array.isArray(ids) ? ids : []).map((entry) => (typeof entry === 'string' ? entry : String((entry as { id?: unknown })?.id ?? ''))).filter(Boolean);
+    const idOf = (entry: unknown) => (typeof entry === 'string' ? entry : String((entry as { id?: unknown } | null)?.id ?? ''));
+    return (Array.isArray(ids) ? ids : []).map(idOf).filter(Boolean);
   }
 
   async getLegacyInstructions(batchId: string, signal?: AbortSignal): Promise<LegacyInstructions> {
-    const answer = await this.call<ListResult<Instruction> | undefined>('GET', `/api/v1/data-collection/batches/${seg(batchId)}/instructions`, {
-      signal,
-      tolerate: INSTRUCTIONS_GONE,
-    });
-    if (!answer.body) return { results: undefined, refusedWith: answer.refusedWith, deprecation: answer.deprecation };
+    const path = `/api/v1/data-collection/batches/${seg(batchId)}/instructions`;
+    const answer = await this.call<ListResult<Instruction> | undefined>('GET', path, { signal, tolerate: INSTRUCTIONS_GONE });
+    if (!answer.body) return { results: undefined, deprecation: answer.deprecation };
     return { results: Array.isArray(answer.body.results) ? answer.body.results : [], deprecation: answer.deprecation };
   }
 
@@ -362,7 +358,7 @@ export class ProlificClient {
       const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
       const deprecation = readDeprecation(answer.headers);
       if (answer.status >= 300) {
-        if (options.tolerate?.includes(answer.status)) return { body: undefined as T, deprecation, refusedWith: answer.status };
+        if (options.tolerate?.includes(answer.status)) return { body: undefined as T, deprecation };
         const body = parseJson(answer.text);
         throw apiError(answer, method, path, describeErrorBody(body, statusFallback(answer.status)), batchItemsIssues(body));
       }
