@@ -184,6 +184,6 @@ export async function previewUrl(client: ProlificClient, batch: Batch, signal?: 
 }
 
 /** The API's answer is trusted for shape only as far as it is read. */
-function list(value: unknown): ApiObject[] {
+export function list(value: unknown): ApiObject[] {
   return Array.isArray(value) ? (value as ApiObject[]) : [];
 }

@@ -3,7 +3,7 @@ import { defineTool, ToolError } from '../src/tool.js';
 import { deprecationOut, prolificId } from '../src/shapes.js';
 import { instructionSchema } from '../src/instructions.js';
 import { describeDeprecation } from '../src/deprecation.js';
-import { questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
+import { list, questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
 import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({
@@ -75,10 +75,6 @@ function bodyPage(previous: ApiObject | undefined, fields: string[], questions: 
 
 function withId(entry: ApiObject, id: unknown): ApiObject {
   return typeof id === 'string' ? { id, ...entry } : entry;
-}
-
-function list(value: unknown): ApiObject[] {
-  return Array.isArray(value) ? (value as ApiObject[]) : [];
 }
 
 function first(value: unknown): ApiObject | undefined {
