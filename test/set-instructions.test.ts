@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv } from './support/env.js';
+import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 import { ConfigError, readConfig } from '../src/config.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
@@ -147,6 +147,28 @@ describe('set_instructions on a legacy batch, with the sandbox’s --legacy-inst
     const ready = ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 }));
     expect(ready.status).toBe('READY');
     expect(ready.preview_url).toMatch(/\/task-groups\/[0-9a-f-]+\?preview=true$/);
+
+    // A follow-up round copies the legacy batch's questions as a layout, though this endpoint still answers.
+    const study = ok(
+      await env.call('create_study', {
+        batch_id: batch.id,
+        name: 'Legacy round',
+        description: 'Rate reviews.',
+        reward: 100,
+        estimated_completion_time: 5,
+        annotators_per_task: 5,
+      }),
+    );
+    const quote = ok(await env.call('publish_study', { study_id: study.id }));
+    ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: quote.total_cost }));
+    await untilSubmitted(env, study.id);
+    const rerun = ok(
+      await env.call('rerun_contested', { batch_id: batch.id, method: 'majority', below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 }),
+    );
+    expect(rerun.items).toBeGreaterThan(0);
+    const copy = ok(await env.call('get_batch', { batch_id: rerun.batch_id }));
+    expect(copy.batch_items[0].rows[0].columns[0].items.map((item: { type: string }) => item.type)).toEqual(['multiple_choice', 'free_text']);
+    expect(env.sandbox.requests.some((r) => r.method !== 'GET' && r.url.endsWith(`/batches/${rerun.batch_id}/instructions`))).toBe(false);
 
     // A batch without legacy instructions is laid out even where the endpoint still answers.
     const fresh = ok(await env.call('create_batch', { name: 'New', dataset_id: dataset.id, task_details: TASK }));
