@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
 import { readJsonBody } from './json-body.js';
+import { UpstreamLimiter } from './limiter.js';
 import { sleep } from '../sleep.js';
 import type { BatchPage } from '../batch-items.js';
 import type {
@@ -34,6 +35,8 @@ export interface ProlificClientOptions {
   retries?: number;
   /** First backoff step; doubles each retry (full jitter), capped at 8 steps' worth. */
   retryBaseMs?: number;
+  /** Requests to the API at once (presigned storage is not counted); default 8. */
+  maxConcurrency?: number;
   dispatcher?: Dispatcher;
 }
 
@@ -74,6 +77,8 @@ export class ProlificClient {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
+  /** The server makes one client per process, so this is the process's limiter. */
+  private readonly limiter: UpstreamLimiter;
 
   constructor(options: ProlificClientOptions) {
     const url = new URL(options.baseUrl);
@@ -82,6 +87,7 @@ export class ProlificClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.limiter = new UpstreamLimiter(Math.max(1, options.maxConcurrency ?? 8));
     this.dispatcher = options.dispatcher;
   }
 
@@ -310,12 +316,33 @@ export class ProlificClient {
   /**
    * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
    * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
+   * Requests to the API wait for a turn and for any pause Prolific asked for; storage URLs do not.
    */
-  private async send(
-    url: string,
-    method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean },
-  ): Promise<Answer> {
+  private async send(url: string, method: Method, init: SendInit): Promise<Answer> {
+    if (!url.startsWith(`${this.origin}/`)) return this.exchange(url, method, init);
+    this.refuseLongPause(url, method);
+    const release = await this.limiter.acquire(init.signal);
+    try {
+      this.refuseLongPause(url, method);
+      await this.limiter.waitOutPause(init.signal);
+      const answer = await this.exchange(url, method, init);
+      const asked = answer.status === 429 ? retryAfterMs(answer.headers['retry-after']) : undefined;
+      if (asked !== undefined) this.limiter.pause(asked);
+      return answer;
+    } finally {
+      release();
+    }
+  }
+
+  /** A pause longer than the backoff cap fails at once, unsent, as the request that met the 429 does. */
+  private refuseLongPause(url: string, method: Method): void {
+    const left = this.limiter.pauseLeft();
+    if (left > MAX_BACKOFF_MS) {
+      throw new ProlificApiError(429, method, new URL(url).pathname, 'too many requests (not sent: this server is pausing all requests, as Prolific asked)', left);
+    }
+  }
+
+  private async exchange(url: string, method: Method, init: SendInit): Promise<Answer> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
       keepAliveTimeout: 10_000,
@@ -388,6 +415,13 @@ function statusFallback(status: number): string {
   if (status === 404) return 'not found';
   if (status === 429) return 'too many requests';
   return `HTTP ${status}`;
+}
+
+interface SendInit {
+  headers: Record<string, string>;
+  body?: string | Buffer | Readable;
+  signal?: AbortSignal;
+  json?: boolean;
 }
 
 interface Answer {

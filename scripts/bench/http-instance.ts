@@ -1,0 +1,50 @@
+/** A Streamable HTTP server in a process of its own, as a deployment runs it, told apart by the URL it prints. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface HttpInstance {
+  url: string;
+  pid: number;
+  /** The last 4,000 characters the process wrote on stderr. */
+  stderrTail(): string;
+  /** The process's memory now and at its highest so far (VmRSS, VmHWM), in MB; NaN off Linux. */
+  rssMb(): { now: number; peak: number };
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startHttpInstance(entry: string, args: string[], env: Record<string, string>): Promise<HttpInstance> {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      const found = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (found?.[1]) resolve(found[1]);
+    });
+    void exited.then((code) => reject(new Error(`${entry} exited (${code}) before listening:\n${stderr}`)));
+  });
+  const pid = child.pid ?? 0;
+  return {
+    url,
+    pid,
+    stderrTail: () => stderr,
+    rssMb: () => {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+        return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+      } catch {
+        return { now: NaN, peak: NaN };
+      }
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
