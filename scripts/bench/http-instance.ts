@@ -7,22 +7,30 @@ export interface HttpInstance {
   pid: number;
   /** The last 4,000 characters the process wrote on stderr. */
   stderrTail(): string;
+  /** How many times any of the given secrets appeared on its stderr, whole or across two writes. */
+  leaks(): number;
   /** The process's memory now and at its highest so far (VmRSS, VmHWM), in MB; NaN off Linux. */
   rssMb(): { now: number; peak: number };
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
 
-export async function startHttpInstance(entry: string, args: string[], env: Record<string, string>): Promise<HttpInstance> {
+export async function startHttpInstance(entry: string, args: string[], env: Record<string, string>, secrets: string[] = []): Promise<HttpInstance> {
   const child = spawn(process.execPath, [entry, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
+  let leaks = 0;
+  const longest = Math.max(0, ...secrets.map((secret) => secret.length));
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      const text = chunk.toString();
+      // With the previous write's tail, a secret cut in two is caught; one wholly in that tail was counted already.
+      const carry = longest > 1 ? stderr.slice(-(longest - 1)) : '';
+      for (const secret of secrets) leaks += (carry + text).split(secret).length - carry.split(secret).length;
+      stderr = (stderr + text).slice(-4000);
       const found = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
       if (found?.[1]) resolve(found[1]);
     });
@@ -33,6 +41,7 @@ export async function startHttpInstance(entry: string, args: string[], env: Reco
     url,
     pid,
     stderrTail: () => stderr,
+    leaks: () => leaks,
     rssMb: () => {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
