@@ -1,7 +1,7 @@
 /**
  * The yardstick for HTTP throughput: the SDK's own stateless Streamable HTTP pattern (a fresh McpServer and
  * transport per POST) with one tool, get_batch, making the same two upstream calls as ours through the same
- * API client. Reads PROLIFIC_URL and PROLIFIC_TOKEN; prints "listening on URL" on stderr, as the real server does.
+ * API client, unbounded. Reads PROLIFIC_URL and PROLIFIC_TOKEN; prints "listening on URL" on stderr, as the real server does.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { z } from 'zod';
 import { ProlificClient } from '../../src/prolific/client.js';
 
-const api = new ProlificClient({ baseUrl: process.env.PROLIFIC_URL ?? '', token: process.env.PROLIFIC_TOKEN ?? '' });
+// A minimal server has no upstream limiter: it sends as many requests at once as it has calls to serve.
+const api = new ProlificClient({ baseUrl: process.env.PROLIFIC_URL ?? '', token: process.env.PROLIFIC_TOKEN ?? '', maxConcurrency: Infinity });
 
 function getServer(): McpServer {
   const server = new McpServer({ name: 'minimal-http', version: '1.0.0' });
