@@ -2,9 +2,13 @@
  * `--http`: the same tools and resources over Streamable HTTP at /mcp, stateless.
  *
  * Prolific holds all the state that matters, so the server keeps none of its own between requests: every POST
- * gets a fresh MCP server and transport (the SDK's stateless pattern), and any number of instances behind an
- * ordinary load balancer serve the same clients. What is shared within one process is only what is safe to
- * share: the API client (one keep-alive connection pool) and the default-workspace look-up.
+ * gets a fresh protocol server and transport (the SDK's stateless pattern), and any number of instances behind
+ * an ordinary load balancer serve the same clients. What is shared within one process is what is the same for
+ * every request (see createServerFactory): tool listings, resources, prompts, the API client (one keep-alive
+ * connection pool and one upstream limiter) and the default-workspace look-up.
+ *
+ * Operations: /healthz and /readyz for load balancers, a cap on requests in flight, a drain on shutdown, and
+ * one JSON access-log line per request.
  *
  * A fresh server never sees the client's `initialize`, so it knows no client capabilities and never sends the
  * client a request of its own (elicitation, roots/list): the answer would arrive as a later POST, perhaps at
@@ -119,7 +123,7 @@ export async function serveHttp(config: Config, settings: HttpSettings): Promise
     });
     const body = isJson(req) ? await readBody(req) : undefined;
     if (body?.refusal) return answer(req, res, body.refusal);
-    describe(body?.message, access);
+    nameForLog(body?.message, access);
     server = newServer();
     transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     await server.connect(transport);
@@ -134,7 +138,7 @@ export async function serveHttp(config: Config, settings: HttpSettings): Promise
       logEvent({
         event: 'http',
         method: req.method,
-        path: (req.url ?? '').split('?')[0],
+        path: (req.url ?? '').split('?')[0]!.slice(0, 200),
         ...access,
         status: res.statusCode,
         ...(res.writableFinished ? {} : { aborted: true }),
@@ -215,6 +219,8 @@ function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: 
       else chunks.push(chunk);
     });
     req.on('error', reject);
+    // A client gone before the end of its body is answered with nothing; settling here frees what was read.
+    req.on('close', () => resolve({ refusal: { status: 400, message: 'The request body ended early.' } }));
     req.on('end', () => {
       if (size > MAX_BODY_BYTES) return;
       try {
@@ -229,7 +235,7 @@ function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: 
 const NAME = /^[A-Za-z0-9_/.-]{1,64}$/;
 
 /** The JSON-RPC method and the tool's name, when they look like names; nothing from the arguments. */
-function describe(message: unknown, access: Access): void {
+function nameForLog(message: unknown, access: Access): void {
   const first = (Array.isArray(message) ? message[0] : message) as { method?: unknown; params?: { name?: unknown } } | undefined;
   if (typeof first?.method !== 'string') return;
   access.rpc = NAME.test(first.method) ? first.method : '(other)';
