@@ -180,6 +180,13 @@ describe('Streamable HTTP', () => {
       expect(progress.length).toBeGreaterThan(0);
       const resources = await client.listResources();
       expect(resources.resources.map((resource) => resource.uri)).toContain(`prolific://batches/${batch.id}`);
+      // Prompts and completions come from handlers built once per process, like tools and resources.
+      expect((await client.listPrompts()).prompts.map((prompt) => prompt.name)).toContain('review_annotation_quality');
+      const completion = await client.complete({
+        ref: { type: 'ref/prompt', name: 'review_annotation_quality' },
+        argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
+      });
+      expect(completion.completion.values).toContain(batch.id);
       const study = ok(
         await callTool(client, 'create_study', { batch_id: batch.id, name: 'S', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }),
       );
