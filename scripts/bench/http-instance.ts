@@ -2,6 +2,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** USER_HZ, 100 on every Linux that Node supports. */
+const CLOCK_TICKS = 100;
+
 export interface HttpInstance {
   url: string;
   pid: number;
@@ -11,6 +14,8 @@ export interface HttpInstance {
   leaks(): number;
   /** The process's memory now and at its highest so far (VmRSS, VmHWM), in MB; NaN off Linux. */
   rssMb(): { now: number; peak: number };
+  /** CPU time the process has used so far (user + system), in ms; NaN off Linux. */
+  cpuMs(): number;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -49,6 +54,15 @@ export async function startHttpInstance(entry: string, args: string[], env: Reco
         return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
       } catch {
         return { now: NaN, peak: NaN };
+      }
+    },
+    cpuMs: () => {
+      try {
+        // Fields 14 and 15 (utime, stime) after the command name, which is in parentheses and may hold spaces.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      } catch {
+        return NaN;
       }
     },
     stop: async () => {

@@ -42,11 +42,17 @@ export async function measureHttp({ concurrency = 32, seconds = 6, runs = 5 }: H
     await load(minimal, 2);
     await load(ours, 2);
     const results = { ours: [] as LoadResult[], minimal: [] as LoadResult[] };
+    // CPU time per request served: unlike throughput, it hardly depends on what else the machine is doing.
+    const cpu = { ours: 0, minimal: 0 };
+    const cpuOf = (pair: HttpInstance[]) => pair.reduce((sum, instance) => sum + instance.cpuMs(), 0);
     for (let run = 0; run < runs; run += 1) {
       // The order alternates too, so that neither side always runs second.
       const order = run % 2 ? (['ours', 'minimal'] as const) : (['minimal', 'ours'] as const);
       for (const side of order) {
-        const result = await load(side === 'ours' ? ours : minimal, seconds);
+        const pair = side === 'ours' ? ours : minimal;
+        const cpuBefore = cpuOf(pair);
+        const result = await load(pair, seconds);
+        cpu[side] += cpuOf(pair) - cpuBefore;
         results[side].push(result);
         const errors = result.errors ? `, ${result.errors} errors (${result.examples.join(' | ')})` : '';
         process.stderr.write(`bench: http run ${run + 1} ${side}: ${Math.round(result.perSecond)}/s, p99 ${ms(result.p99Ms)}${errors}\n`);
@@ -65,10 +71,15 @@ export async function measureHttp({ concurrency = 32, seconds = 6, runs = 5 }: H
       figure(7, `p99 latency: ${ms(median(results.ours.map((r) => r.p99Ms)))} vs minimal ${ms(median(results.minimal.map((r) => r.p99Ms)))}`, p99, ratio, '≤ 1.20×', (v) => v <= 1.2),
       figure(7, `instance peak RSS: ${megabytes(oursRss)} vs minimal ${megabytes(minimalRss)}`, oursRss / minimalRss, ratio, '≤ 1.10×', (v) => v <= 1.1),
       figure(7, `failed requests (minimal server: ${errors(results.minimal)})`, errors(results.ours), String, '0', (v) => v === 0, { examples }),
+      info(7, 'for the record: instance CPU per request', `${ms(cpuPerRequest(cpu.ours, results.ours))} vs ${ms(cpuPerRequest(cpu.minimal, results.minimal))}`),
       info(7, 'for the record: p50 latency', `${ms(median(results.ours.map((r) => r.p50Ms)))} vs ${ms(median(results.minimal.map((r) => r.p50Ms)))}`),
     ];
   } finally {
     await Promise.all(instances.map((instance) => instance.stop()));
     await sandbox.close();
   }
+}
+
+function cpuPerRequest(cpuMs: number, runs: LoadResult[]): number {
+  return cpuMs / runs.reduce((sum, run) => sum + run.requests, 0);
 }
