@@ -125,7 +125,9 @@ export async function serveHttp(config: Config, settings: HttpSettings): Promise
     if (body?.refusal) return answer(req, res, body.refusal);
     nameForLog(body?.message, access);
     server = newServer();
-    transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    // Progress is the only thing a stateless server sends before its answer; without a progress token there is
+    // nothing to stream, and a plain JSON answer costs less than an event stream.
+    transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(body?.message) });
     await server.connect(transport);
     await transport.handleRequest(req, res, body?.message);
   };
@@ -230,6 +232,11 @@ function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: 
       }
     });
   });
+}
+
+function asksForProgress(message: unknown): boolean {
+  const messages = Array.isArray(message) ? message : [message];
+  return messages.some((one) => (one as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken !== undefined);
 }
 
 const NAME = /^[A-Za-z0-9_/.-]{1,64}$/;

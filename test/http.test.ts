@@ -307,6 +307,8 @@ describe('Streamable HTTP', () => {
         const served = await getBatch(instance.url);
         expect(served.status).toBe(200);
         expect(served.body).toContain(batchId);
+        // Without a progress token there is nothing to stream: a plain JSON answer (with one, an event stream; see above).
+        expect(served.headers['content-type']).toContain('application/json');
       });
     });
 
