@@ -50,6 +50,19 @@ describe('the Prolific client keeps one process within limits', () => {
     expect(most).toBeGreaterThan(0);
   });
 
+  it('lets a request waiting for its turn be cancelled without losing the turn of the next', async () => {
+    sandbox.faults.add({ kind: 'delay', method: 'GET', path: BATCHES, delayMs: 200, times: 1 });
+    const single = client({ maxConcurrency: 1 });
+    const first = single.getBatch(batchId);
+    const impatient = new AbortController();
+    const waiting = single.getBatch(batchId, impatient.signal);
+    const third = single.getBatch(batchId);
+    impatient.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    expect((await first).id).toBe(batchId);
+    expect((await third).id).toBe(batchId);
+  });
+
   it('pauses every request after a 429 with Retry-After, not only the one that met it', async () => {
     sandbox.faults.add({ kind: 'status', method: 'GET', path: '/api/v1/workspaces/', status: 429, retryAfter: 1 });
     const paused = client({ retries: 0 });

@@ -21,7 +21,8 @@ export class UpstreamLimiter {
           resolve();
         };
         const onAbort = () => {
-          this.queue.splice(this.queue.indexOf(turn), 1);
+          const place = this.queue.indexOf(turn);
+          if (place >= 0) this.queue.splice(place, 1);
           reject(signal?.reason);
         };
         if (signal?.aborted) return reject(signal.reason);
