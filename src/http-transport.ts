@@ -63,9 +63,7 @@ export async function serveHttp(config: Config, settings: HttpSettings): Promise
   let drained: (() => void) | undefined;
   const busy = { 'Retry-After': '1' };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, access: Access): Promise<void> => {
-    const url = req.url ?? '/';
-    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string, access: Access): Promise<void> => {
     // Probes carry no credentials and learn nothing but the version: a load balancer's view of the process.
     if (path === '/healthz' || path === '/readyz') return probe(req, res, path, draining);
     if (path !== MCP_PATH) {
@@ -134,20 +132,23 @@ export async function serveHttp(config: Config, settings: HttpSettings): Promise
 
   const httpServer = createHttpServer((req, res) => {
     const started = performance.now();
+    const url = req.url ?? '/';
+    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
     const access: Access = {};
     res.on('close', () => {
-      if (res.statusCode === 200 && (req.url === '/healthz' || req.url === '/readyz')) return;
+      // A balancer probes all day; only a probe that fails is worth a line.
+      if (res.statusCode === 200 && (path === '/healthz' || path === '/readyz')) return;
       logEvent({
         event: 'http',
         method: req.method,
-        path: (req.url ?? '').split('?')[0]!.slice(0, 200),
+        path: path.slice(0, 200),
         ...access,
         status: res.statusCode,
         ...(res.writableFinished ? {} : { aborted: true }),
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
     });
-    handle(req, res, access).catch((error: unknown) => {
+    handle(req, res, path, access).catch((error: unknown) => {
       log(`http: ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) jsonError(res, { status: 500, message: 'Internal server error.' });
       else res.end();
