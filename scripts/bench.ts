@@ -87,10 +87,12 @@ async function main(): Promise<void> {
 
   step('200,000-record batch');
   const largeBatch = await measureLargeBatch();
+  step('waiting for the polling measure');
+  const pollingFigures = await polling;
+  // Last, alone: its load would otherwise delay the polling measure's process.
   step('many agents over HTTP');
   const http = await measureHttp();
-  step('waiting for the polling measure');
-  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...http, ...(await polling)].sort((a, b) => a.item - b.item);
+  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...pollingFigures, ...http].sort((a, b) => a.item - b.item);
 
   const failed = figures.filter((f) => f.pass === false);
   console.log(table(figures));
