@@ -481,6 +481,18 @@ describe('Streamable HTTP', () => {
       expect(stray.stderr).toContain('--host and --port apply only with --http');
     });
 
+    it('will not start with limits that cannot work', async () => {
+      for (const [name, value, says] of [
+        ['PROLIFIC_MCP_MAX_INFLIGHT', '0', 'at least 1'],
+        ['PROLIFIC_MAX_CONCURRENCY', '0', 'at least 1'],
+        ['PROLIFIC_MCP_DRAIN_SECONDS', 'soon', 'a whole number'],
+      ] as const) {
+        const { code, stderr } = await startFailure(['--http', '--sandbox'], { [name]: value });
+        expect(code, name).toBe(2);
+        expect(stderr).toContain(`${name} must be ${says}`);
+      }
+    });
+
     it('listens on every interface once a token is set, and still requires it', async () => {
       const instance = await startInstance(['--host', '0.0.0.0', '--sandbox'], { PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN });
       try {
