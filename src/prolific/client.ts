@@ -292,7 +292,9 @@ export class ProlificClient {
       headers['content-type'] = 'application/json';
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
-      const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
+      const answer = await this.limited(method, path, options.signal, () =>
+        this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true }),
+      );
       if (answer.status >= 300) {
         throw apiError(answer, method, path, describeErrorBody(parseJson(answer.text), statusFallback(answer.status)));
       }
@@ -314,18 +316,16 @@ export class ProlificClient {
   }
 
   /**
-   * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
-   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
-   * Requests to the API wait for a turn and for any pause Prolific asked for; storage URLs do not.
+   * An exchange with the API waits for a turn and for any pause Prolific asked for (presigned storage is not
+   * Prolific's API, so its exchanges do not); a 429 with Retry-After pauses every exchange, not only this one.
    */
-  private async send(url: string, method: Method, init: SendInit): Promise<Answer> {
-    if (!url.startsWith(`${this.origin}/`)) return this.exchange(url, method, init);
-    this.refuseLongPause(url, method);
-    const release = await this.limiter.acquire(init.signal);
+  private async limited(method: Method, path: string, signal: AbortSignal | undefined, exchange: () => Promise<Answer>): Promise<Answer> {
+    this.refuseLongPause(method, path);
+    const release = await this.limiter.acquire(signal);
     try {
-      this.refuseLongPause(url, method);
-      await this.limiter.waitOutPause(init.signal);
-      const answer = await this.exchange(url, method, init);
+      this.refuseLongPause(method, path);
+      await this.limiter.waitOutPause(signal);
+      const answer = await exchange();
       const asked = answer.status === 429 ? retryAfterMs(answer.headers['retry-after']) : undefined;
       if (asked !== undefined) this.limiter.pause(asked);
       return answer;
@@ -335,14 +335,22 @@ export class ProlificClient {
   }
 
   /** A pause longer than the backoff cap fails at once, unsent, as the request that met the 429 does. */
-  private refuseLongPause(url: string, method: Method): void {
+  private refuseLongPause(method: Method, path: string): void {
     const left = this.limiter.pauseLeft();
     if (left > MAX_BACKOFF_MS) {
-      throw new ProlificApiError(429, method, new URL(url).pathname, 'too many requests (not sent: this server is pausing all requests, as Prolific asked)', left);
+      throw new ProlificApiError(429, method, path, 'too many requests (not sent: this server is pausing all requests, as Prolific asked)', left);
     }
   }
 
-  private async exchange(url: string, method: Method, init: SendInit): Promise<Answer> {
+  /**
+   * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
+   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
+   */
+  private async send(
+    url: string,
+    method: Method,
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean },
+  ): Promise<Answer> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
       keepAliveTimeout: 10_000,
@@ -415,13 +423,6 @@ function statusFallback(status: number): string {
   if (status === 404) return 'not found';
   if (status === 429) return 'too many requests';
   return `HTTP ${status}`;
-}
-
-interface SendInit {
-  headers: Record<string, string>;
-  body?: string | Buffer | Readable;
-  signal?: AbortSignal;
-  json?: boolean;
 }
 
 interface Answer {
