@@ -292,9 +292,7 @@ export class ProlificClient {
       headers['content-type'] = 'application/json';
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
-      const answer = await this.limited(method, path, options.signal, () =>
-        this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true }),
-      );
+      const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
       if (answer.status >= 300) {
         throw apiError(answer, method, path, describeErrorBody(parseJson(answer.text), statusFallback(answer.status)));
       }
@@ -312,23 +310,24 @@ export class ProlificClient {
       }
       return { body: body as T, deprecation };
     };
-    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, attempt) : attempt();
+    const limited = () => this.limited(method, path, options.signal, attempt);
+    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, limited) : limited();
   }
 
   /**
    * An exchange with the API waits for a turn and for any pause Prolific asked for (presigned storage is not
    * Prolific's API, so its exchanges do not); a 429 with Retry-After pauses every exchange, not only this one.
    */
-  private async limited(method: Method, path: string, signal: AbortSignal | undefined, exchange: () => Promise<Answer>): Promise<Answer> {
+  private async limited<T>(method: Method, path: string, signal: AbortSignal | undefined, exchange: () => Promise<T>): Promise<T> {
     this.refuseLongPause(method, path);
     const release = await this.limiter.acquire(signal);
     try {
       this.refuseLongPause(method, path);
       await this.limiter.waitOutPause(signal);
-      const answer = await exchange();
-      const asked = answer.status === 429 ? retryAfterMs(answer.headers['retry-after']) : undefined;
-      if (asked !== undefined) this.limiter.pause(asked);
-      return answer;
+      return await exchange();
+    } catch (error) {
+      if (error instanceof ProlificApiError && error.status === 429 && error.retryAfterMs !== undefined) this.limiter.pause(error.retryAfterMs);
+      throw error;
     } finally {
       release();
     }
