@@ -1,6 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { mergeCapabilities } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
@@ -105,8 +106,7 @@ function record(server: Server, into: Registrations): void {
   }) as Server['setRequestHandler'];
   const addCapabilities = server.registerCapabilities.bind(server);
   server.registerCapabilities = (capabilities) => {
-    // Each registration adds its own kinds (tools, resources, prompts, completions), so merging them is adding.
-    Object.assign(into.capabilities, capabilities);
+    into.capabilities = mergeCapabilities(into.capabilities, capabilities);
     addCapabilities(capabilities);
   };
 }
