@@ -29,6 +29,7 @@ COPY --from=build /app/dist/resources ./dist/resources
 COPY package.json README.md ./
 USER node
 EXPOSE 8765
+# Probes port 8765: keep it when overriding the command.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8765/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Off loopback the server refuses to start without PROLIFIC_MCP_HTTP_TOKEN, which every request must then carry.
