@@ -261,7 +261,7 @@ describe('Streamable HTTP', () => {
     const arrived = () => sandbox.requests.filter((request) => request.url.endsWith(`/batches/${batchId}`) && request.status === 0).length;
 
     beforeAll(async () => {
-      sandbox = await startSandbox({ ...FAST, token: PROLIFIC_TOKEN });
+      sandbox = await startCheckedSandbox({ ...FAST, token: PROLIFIC_TOKEN }, { requests: true });
       const workspace = sandbox.state.workspaces.values().next().value!.id;
       const response = await fetch(`${sandbox.baseUrl}/api/v1/data-collection/batches`, {
         method: 'POST',

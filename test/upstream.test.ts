@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProlificClient } from '../src/prolific/client.js';
 import { ProlificApiError } from '../src/prolific/errors.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { FAST, startEnv } from './support/env.js';
 
 const BATCHES = /^\/api\/v1\/data-collection\/batches\/[^/]+$/;
@@ -22,7 +23,7 @@ describe('the Prolific client keeps one process within limits', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startSandbox(FAST);
+    sandbox = await startCheckedSandbox(FAST, { requests: true });
     const setup = client();
     const workspace = (await setup.listWorkspaces()).results[0]!.id;
     batchId = (await setup.createBatch({ name: 'Limits', workspace_id: workspace, task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' } })).id;

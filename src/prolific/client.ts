@@ -87,7 +87,7 @@ export class ProlificClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
-    this.limiter = new UpstreamLimiter(Math.max(1, options.maxConcurrency ?? 8));
+    this.limiter = new UpstreamLimiter(Math.max(1, options.maxConcurrency ?? 8), MAX_BACKOFF_MS);
     this.dispatcher = options.dispatcher;
   }
 
@@ -324,35 +324,8 @@ export class ProlificClient {
       }
       return { body: body as T, deprecation };
     };
-    const limited = () => this.limited(method, path, options.signal, attempt);
+    const limited = () => this.limiter.run(method, path, options.signal, attempt);
     return isSafeToRepeat(method, path) ? this.withRetries(options.signal, limited) : limited();
-  }
-
-  /**
-   * An exchange with the API waits for a turn and for any pause Prolific asked for (presigned storage is not
-   * Prolific's API, so its exchanges do not); a 429 with Retry-After pauses every exchange, not only this one.
-   */
-  private async limited<T>(method: Method, path: string, signal: AbortSignal | undefined, exchange: () => Promise<T>): Promise<T> {
-    this.refuseLongPause(method, path);
-    const release = await this.limiter.acquire(signal);
-    try {
-      this.refuseLongPause(method, path);
-      await this.limiter.waitOutPause(signal);
-      return await exchange();
-    } catch (error) {
-      if (error instanceof ProlificApiError && error.status === 429 && error.retryAfterMs !== undefined) this.limiter.pause(error.retryAfterMs);
-      throw error;
-    } finally {
-      release();
-    }
-  }
-
-  /** A pause longer than the backoff cap fails at once, unsent, as the request that met the 429 does. */
-  private refuseLongPause(method: Method, path: string): void {
-    const left = this.limiter.pauseLeft();
-    if (left > MAX_BACKOFF_MS) {
-      throw new ProlificApiError(429, method, path, 'too many requests (not sent: this server is pausing all requests, as Prolific asked)', left);
-    }
   }
 
   /**
