@@ -1,7 +1,7 @@
 /**
  * The yardstick for HTTP throughput: the SDK's own stateless Streamable HTTP pattern (a fresh McpServer and
- * transport per POST) with one tool, get_batch, making the same two upstream calls as ours through the same
- * API client, unbounded. Reads PROLIFIC_URL and PROLIFIC_TOKEN; prints "listening on URL" on stderr, as the real server does.
+ * transport per POST) with one tool, get_batch, making the same two upstream calls as ours (for a batch
+ * without a layout) through the same API client, unbounded. Reads PROLIFIC_URL and PROLIFIC_TOKEN; prints "listening on URL" on stderr, as the real server does.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,8 +16,9 @@ const api = new ProlificClient({ baseUrl: process.env.PROLIFIC_URL ?? '', token:
 function getServer(): McpServer {
   const server = new McpServer({ name: 'minimal-http', version: '1.0.0' });
   server.registerTool('get_batch', { description: 'A batch with its instructions.', inputSchema: { batch_id: z.string() } }, async ({ batch_id }, extra) => {
-    const [batch, instructions] = await Promise.all([api.getBatch(batch_id, extra.signal), api.getInstructions(batch_id, extra.signal)]);
-    return { content: [{ type: 'text', text: JSON.stringify({ ...batch, instructions: instructions.body.results }) }] };
+    const batch = await api.getBatch(batch_id, extra.signal);
+    const legacy = await api.getLegacyInstructions(batch_id, extra.signal);
+    return { content: [{ type: 'text', text: JSON.stringify({ ...batch, instructions: legacy.results ?? [] }) }] };
   });
   return server;
 }

@@ -62,7 +62,7 @@ async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<
       dataset_id: dataset.id,
       task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose a sentiment, then say why.' },
     });
-    await client.writeInstructions(batch.id, 'POST', [
+    const questions = [
       {
         type: 'multiple_choice',
         description: 'What is the sentiment of this review?',
@@ -70,7 +70,9 @@ async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<
         answer_limit: 1,
       },
       { type: 'free_text', description: 'Why?', validation: { type: 'string', min: 2, max: 200 } },
-    ]);
+    ];
+    // A one-page layout: the instructions endpoint is past its sunset.
+    await client.updateBatch(batch.id, { batch_items: [{ rows: [{ columns: [{ items: questions }] }] }] });
     await client.setupBatch(batch.id, { dataset_id: dataset.id, tasks_per_group: tasksPerGroup });
     running.advanceClock(settings.processingMs);
     const places = (tasks / tasksPerGroup) * annotatorsPerTask;
