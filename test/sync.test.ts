@@ -89,6 +89,23 @@ describe('sync_batch', () => {
     expect(ok(await env.call('get_batch', { batch_id: manual })).total_task_count).toBe(7);
   });
 
+  it('adds datapoints with a task group key to their group, or starts new groups', async () => {
+    const keyed = ok(await env.call('create_dataset', { name: 'Keyed' })).id;
+    const row = (text: string, key: string) => ({ text, META_TASK_GROUP_ID: key });
+    ok(await env.call('upload_file', { dataset_id: keyed, rows: [row('a', 'g1'), row('b', 'g1'), row('c', 'g2')] }));
+    const batch = ok(await env.call('create_batch', { name: 'Keyed', dataset_id: keyed, task_details: TASK })).id;
+    ok(await env.call('set_instructions', { batch_id: batch, instructions: INSTRUCTIONS }));
+    expect(ok(await env.call('setup_batch', { batch_id: batch }))).toMatchObject({ total_task_count: 3, total_task_groups: 2 });
+    ok(await env.call('upload_file', { dataset_id: keyed, rows: [row('d', 'g2'), row('e', 'g3'), row('f', 'g3'), row('g', 'g1')] }));
+    expect(ok(await env.call('sync_batch', { batch_id: batch }))).toMatchObject({
+      tasks_created: 4,
+      groups_expanded: 2,
+      groups_created: 1,
+      total_task_count: 7,
+      total_task_groups: 3,
+    });
+  });
+
   it('reports progress while it waits, and returns timed_out with the sync still running', async () => {
     // A sandbox whose jobs take 1.5 s: the sync outlasts a 1 s wait.
     const slow = await startEnv({ sandbox: { processingMs: 1500 } });
