@@ -7,7 +7,7 @@ export default defineTool({
   name: 'sync_batch',
   title: 'Sync batch',
   description:
-    "Make datapoints appended to a READY batch's dataset into new tasks (waits for the job); then add study places.",
+    "Make datapoints appended to a READY batch's dataset since setup into new tasks, waiting for the sync job.",
   input: {
     batch_id: prolificId('batch'),
     timeout_seconds: z.int().min(1).max(3600).optional(),
