@@ -22,6 +22,7 @@ import type {
 import { questionsOf } from './batch-items.js';
 import { hiddenChoices } from './answers.js';
 import { advanceStudies } from './participants.js';
+import { advanceImports } from './imports.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
 
@@ -42,6 +43,8 @@ export interface SandboxSettings {
   workspaces: number;
   /** Starting balance of every wallet (each workspace and the personal one), minor units. */
   balance: number;
+  /** Datasets created without a schema are V3 (status READY) rather than V4 awaiting a schema. */
+  legacyDatasets: boolean;
   now: () => number;
 }
 
@@ -106,6 +109,7 @@ export class SandboxState {
   advance(): void {
     const now = this.now();
     advanceDatasets(this, now);
+    advanceImports(this, now);
     advanceBatches(this, now);
     advanceStudies(this, now);
   }
