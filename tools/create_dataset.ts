@@ -14,11 +14,11 @@ export default defineTool({
     workspace_id: prolificId('workspace').optional().describe('Default: PROLIFIC_WORKSPACE_ID or the only workspace'),
     schema: z
       .strictObject({
-        strict: z.boolean().default(false).describe('Reject records missing a field'),
-        fields: z.record(z.string().min(1).max(200), z.strictObject({ type: z.enum(FIELD_TYPES), label: z.string().max(200).optional() })),
+        strict: z.boolean().optional().describe('Every field required'),
+        fields: z.record(z.string(), z.strictObject({ type: z.enum(FIELD_TYPES), label: z.string().optional() })),
       })
       .optional()
-      .describe('Column types; metadata and task_group_id (at most one) are hidden. Default: set from the first upload'),
+      .describe('metadata, task_group_id (≤1) are hidden. Default: from first upload'),
   },
   output: datasetOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -30,10 +30,12 @@ export default defineTool({
         throw new ToolError('schema.fields has more than one task_group_id field; a dataset groups tasks by one column at most.');
       }
     }
+    const schema = args.schema && { strict: args.schema.strict ?? false, fields: args.schema.fields };
     const workspace_id = await resolveWorkspace(args.workspace_id);
     return createOnce({
       what: `Creating dataset "${args.name}"`,
-      attempt: () => client.createDataset({ name: args.name, workspace_id, ...(args.schema ? { schema: args.schema } : {}) }, signal),
+      // strict is sent even when false, as the CLI does: the API may require it.
+      attempt: () => client.createDataset({ name: args.name, workspace_id, ...(schema ? { schema } : {}) }, signal),
       // The API cannot list datasets, so there is nothing to look for.
       find: async () => undefined,
       howToCheck: 'Datasets cannot be listed through the API; an unused empty dataset costs nothing, so calling create_dataset again is safe.',

@@ -7,7 +7,7 @@ const SHOWN_IMPORTS = 5;
 export default defineTool({
   name: 'get_dataset',
   title: 'Get dataset',
-  description: 'A dataset: datapoint count, and its schema and latest imports (V4) or status (V3: READY when usable).',
+  description: 'A dataset: datapoint count, schema and latest imports (V3: status).',
   input: { dataset_id: prolificId('dataset') },
   output: datasetOut.shape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

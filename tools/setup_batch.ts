@@ -9,7 +9,7 @@ export default defineTool({
   name: 'setup_batch',
   title: 'Set up batch',
   description:
-    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a dataset with a complete import (V3: READY) and instructions or batch_items; freezes them.',
+    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a complete import (V3: READY dataset) and instructions or batch_items; freezes them.',
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),

@@ -10,7 +10,7 @@ export default defineTool({
   name: 'upload_file',
   title: 'Upload datapoints',
   description:
-    'Upload datapoints into a dataset from file_path (.csv/.jsonl on this machine) or rows (flat objects); give exactly one. One row per datapoint. A dataset without a schema gets one from the columns (META_ columns hidden). Waits for the import; a partial import lists the rejected records.',
+    'Add datapoints to a dataset from file_path (.csv/.jsonl on this machine) or rows (flat objects); give exactly one. A dataset without a schema gets one from the columns (all text; META_ hidden).',
   input: {
     dataset_id: prolificId('dataset'),
     file_path: z.string().min(1).max(4096).optional(),
@@ -20,19 +20,14 @@ export default defineTool({
       .regex(/^[\w][\w .-]{0,199}$/, 'must be a plain file name such as data.csv')
       .optional(),
     ...waitArgs,
+    wait: z.boolean().default(true).describe('Wait until imported'),
   },
+  // Counts, errors and schema_set pass through the loose output; naming them would cost tokens on every turn.
   output: {
     summary: z.string(),
     dataset_id: z.string(),
     status: z.string(),
     total_datapoint_count: z.number().optional(),
-    filename: z.string().optional(),
-    bytes: z.number().optional(),
-    import_id: z.string().optional(),
-    accepted_count: z.number().optional(),
-    rejected_count: z.number().optional(),
-    errors: z.array(z.looseObject({ record_index: z.number(), reason: z.string() })).optional(),
-    schema_set: z.looseObject({}).optional(),
     timed_out: z.boolean().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

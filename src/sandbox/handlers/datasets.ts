@@ -11,6 +11,7 @@ import { ApiError, badRequest } from '../errors.js';
 import type { DatasetRecord, DatasetSchema, ImportJobRecord } from '../model.js';
 import { IMPORT_CONTENT_TYPES, importFormat, importView, ingest, jsonlRecords, runningImport, scheduleImport } from '../imports.js';
 import { groupField, readSchema, schemaColumns } from '../dataset-schema.js';
+import { derivedRandom } from '../random.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { GROUP_COLUMN, uploadFormat } from '../upload.js';
@@ -126,7 +127,8 @@ function setSchema(state: SandboxState, dataset: DatasetRecord, schema: DatasetS
     for (const job of dataset.imports.filter((candidate) => candidate.status === 'pending_schema')) scheduleImport(state, dataset, job);
     return undefined;
   }
-  const migration = { id: state.newUuid(), createdAt: state.now(), schemaRevision: dataset.schemaRevision, reprocessedCount: dataset.rowCount };
+  const id = derivedRandom(state.settings.seed, dataset.id, 'migration', dataset.schemaRevision).uuid();
+  const migration = { id, createdAt: state.now(), schemaRevision: dataset.schemaRevision, reprocessedCount: dataset.rowCount };
   (dataset.migrations ??= []).push(migration);
   return migration.id;
 }
@@ -135,7 +137,9 @@ function newImport(state: SandboxState, dataset: DatasetRecord, filename: string
   const format = importFormat(filename);
   if (!format) throw badRequest({ filename: [`Unsupported file type for "${filename}": a V4 dataset takes a .csv or .jsonl file.`] });
   const now = state.now();
-  const job: ImportJobRecord = { id: state.newUuid(), datasetId: dataset.id, filename, createdAt: now, updatedAt: now, status: 'uninitialised' };
+  // Derived ids leave the shared random sequence (participants, answers) as it was before imports existed.
+  const id = derivedRandom(state.settings.seed, dataset.id, 'import', dataset.imports.length).uuid();
+  const job: ImportJobRecord = { id, datasetId: dataset.id, filename, createdAt: now, updatedAt: now, status: 'uninitialised' };
   dataset.imports.push(job);
   const path = importObjectPath(dataset.id, job.id, filename);
   const contentType = IMPORT_CONTENT_TYPES[format];
