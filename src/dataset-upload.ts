@@ -190,7 +190,9 @@ async function importOutcome(
 ): Promise<UploadOutcome> {
   const errors = job.errors ?? [];
   const rejected = job.rejected_count ?? errors.length;
-  const accepted = job.accepted_count ?? 0;
+  // Counts are optional on import jobs; written_count leaves out the duplicates accepted_count includes.
+  const written = typeof job.written_count === 'number' ? job.written_count + (job.duplicate_count ?? 0) : undefined;
+  const accepted = job.accepted_count ?? written;
   const listed = errors.length ? { errors: errors.slice(0, LISTED_ERRORS) } : {};
   if (job.status === 'failed') {
     const first = errors.length ? ` ${counts(accepted, rejected, errors)}` : '';
@@ -217,14 +219,15 @@ async function importOutcome(
 }
 
 /** "8 accepted, 2 rejected. Rejected: record 3 (text): reason; …" with record indexes from 0, as the API counts. */
-function counts(accepted: number, rejected: number, errors: RecordError[], duplicates = 0): string {
+function counts(accepted: number | undefined, rejected: number, errors: RecordError[], duplicates = 0): string {
   const dup = duplicates ? ` (${duplicates} already stored)` : '';
-  if (rejected === 0) return `${accepted} accepted${dup}, 0 rejected.`;
+  const head = `${accepted ?? 'An unreported number'} accepted${dup}, ${rejected} rejected.`;
+  if (rejected === 0) return head;
   const first = errors
     .slice(0, 3)
-    .map((e) => `record ${e.record_index}${e.field ? ` (${e.field})` : ''}: ${e.reason}`)
+    .map((e) => `record ${e.record_index}${e.field ? ` (${e.field})` : ''}: ${e.reason.replace(/\.$/, '')}`)
     .join('; ');
-  return `${accepted} accepted${dup}, ${rejected} rejected.${first ? ` Rejected: ${first}${errors.length > 3 || rejected > 3 ? '; …' : ''}` : ''}`;
+  return `${head}${first ? ` Rejected: ${first}${errors.length > 3 || rejected > 3 ? '; …' : ''}.` : ''}`;
 }
 
 async function uploadV3(client: ProlificClient, context: Context, datasetId: string, file: UploadSource, options: Options): Promise<UploadOutcome> {

@@ -42,6 +42,7 @@ describe('V4 datasets through MCP', () => {
     expect(result.isError).toBe(false);
     expect(result.text.startsWith('{"summary":"8 accepted, 2 rejected.')).toBe(true);
     expect(result.data).toMatchObject({ status: 'partial', accepted_count: 8, rejected_count: 2, total_datapoint_count: 8 });
+    expect(result.data.summary).toContain('Rejected: record 3: Not valid JSON; record 7 (image): Expected a URL string, got a number.');
     expect(result.data.errors).toEqual([
       { record_index: 3, reason: 'Not valid JSON.' },
       { record_index: 7, field: 'image', reason: 'Expected a URL string, got a number.' },
@@ -104,6 +105,11 @@ describe('V4 datasets through MCP', () => {
     const since = env.sandbox.requests.slice(before);
     expect(since.some((r) => r.method === 'POST' && r.url.endsWith(`/datasets/${dataset.id}/datapoints`))).toBe(true);
     expect(since.some((r) => r.origin === 'storage')).toBe(false);
+
+    // An import that started after the dataset was read answers the append with 409: the rows go as a file.
+    env.sandbox.faults.add({ kind: 'status', path: /\/datapoints$/, status: 409 });
+    const raced = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: [{ text: 'Raced', META_ID: 'r7' }] }));
+    expect(raced).toMatchObject({ status: 'complete', filename: 'datapoints.jsonl', accepted_count: 1, total_datapoint_count: 6 });
   });
 
   it('refuses a create_dataset schema with no fields or two task_group_id fields, before calling the API', async () => {

@@ -70,12 +70,12 @@ export default defineTool({
 /**
  * V3 datasets are ready when READY. V4 ones need a `complete` import, as the docs say; a `partial` one does
  * not count, though its accepted rows are kept: Prolific's rule is taken literally, so that this check never
- * lets through a setup the API then refuses.
+ * lets through a setup the API then refuses. A V4 dataset read without its `imports` is left to the API to judge.
  */
 function notReadyForSetup(dataset: Dataset): string | undefined {
   const id = dataset.id;
-  if (dataset.imports !== undefined || dataset.schema_version === 4) {
-    const imports = dataset.imports ?? [];
+  if (dataset.imports !== undefined) {
+    const imports = dataset.imports;
     if (imports.some((job) => job.status === 'complete')) return undefined;
     const latest = imports.at(-1);
     const next = !latest
@@ -87,7 +87,7 @@ function notReadyForSetup(dataset: Dataset): string | undefined {
           : `Its last import is ${latest.status}: wait (get_dataset), then call setup_batch again.`;
     return `Dataset ${id} has no complete import, which setup needs. ${next}`;
   }
-  if (dataset.status === 'READY') return undefined;
+  if (dataset.status === 'READY' || dataset.status === undefined) return undefined;
   const next =
     dataset.status === 'ERROR'
       ? 'Its file could not be processed: upload a corrected file to a new dataset.'

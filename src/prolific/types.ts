@@ -38,6 +38,7 @@ export interface DatasetImport extends ApiObject {
   accepted_count?: number;
   duplicate_count?: number;
   rejected_count?: number;
+  written_count?: number;
   errors?: RecordError[];
   reason?: string;
 }
