@@ -1,11 +1,12 @@
 /**
- * Datasets, in both of the API's generations. V4: every upload is an import job checked against the schema,
- * `PATCH` sets the schema and `datapoints` appends. How a V4 dataset comes to have no schema is not documented;
- * the sandbox's choice is that a dataset created without one is V4 with `schema: null` (its imports wait in
- * `pending_schema`), unless the sandbox runs with `legacyDatasets`, where it is V3 as the API's legacy path
- * makes it, so that path stays tested. V3 (legacy, no schema): created empty
- * (UNINITIALISED), filled through a presigned upload URL, then PROCESSING and READY (or ERROR). The upload
- * itself lands on the storage origin (see storage.ts).
+ * Datasets, in both of the API's generations. V4: every upload is an import job checked against the schema
+ * (imports.ts), `PATCH` sets the schema and `datapoints` appends. V3 (legacy, no schema): created empty
+ * (UNINITIALISED), filled through a presigned upload URL, then PROCESSING and READY (or ERROR). Uploads land on
+ * the storage origin (see storage.ts).
+ *
+ * How a V4 dataset comes to have no schema is not documented. The sandbox's choice: a dataset created without
+ * one is V4 with `schema: null`, its imports waiting in `pending_schema`; with `legacyDatasets` it is V3, as the
+ * API's legacy path makes it, so that path stays tested.
  */
 import { ApiError, badRequest } from '../errors.js';
 import type { DatasetRecord, DatasetSchema, ImportJobRecord } from '../model.js';
@@ -121,6 +122,7 @@ function setSchema(state: SandboxState, dataset: DatasetRecord, schema: DatasetS
   dataset.columns = schemaColumns(schema);
   const positions = dataset.columns.map((column) => oldNames.indexOf(column.name));
   dataset.rows = dataset.rows.map((row) => positions.map((position) => (position >= 0 ? (row[position] ?? '') : '')));
+  dataset.seen = new Set(dataset.rows.map((row) => JSON.stringify(row)));
   dataset.schema = schema;
   dataset.schemaRevision += 1;
   if (first) {
