@@ -46,6 +46,11 @@ interface Options {
   timeoutMs: number;
 }
 
+/**
+ * Puts a file or rows into the dataset, giving a V4 dataset without a schema one from the columns first, and
+ * (with `wait`) follows the import to its end. A partial import returns normally, its counts and first errors in
+ * the outcome; a failed one, or an append that took no row, throws a ToolError that says why.
+ */
 export async function uploadToDataset(
   client: ProlificClient,
   context: Context,
@@ -143,10 +148,7 @@ async function uploadV4(client: ProlificClient, context: Context, datasetId: str
   if (!/\.(csv|jsonl)$/i.test(file.filename)) {
     throw new ToolError(`${file.filename}: a V4 dataset takes .csv or .jsonl files.`);
   }
-  const target = await client.getUploadUrl(datasetId, file.filename, context.signal);
-  await context.progress(0, undefined, `Uploading ${file.filename} (${file.length} bytes)`);
-  await client.putUpload(target.upload_url, { ...file, contentType: target.content_type || file.contentType }, context.signal);
-  const done = { dataset_id: datasetId, filename: file.filename, bytes: file.length };
+  const { target, done } = await send(client, context, datasetId, file);
   const importId = target.import_id;
   if (!importId) {
     return { ...done, status: 'uploaded', summary: 'Uploaded, but Prolific gave no import id to follow: check get_dataset for the import.' };
@@ -175,6 +177,17 @@ async function uploadV4(client: ProlificClient, context: Context, datasetId: str
     }
   }
   return importOutcome(client, context, { ...done, import_id: importId }, job, timedOut);
+}
+
+/**
+ * Gets an upload URL and PUTs the file there with the Content-Type the URL was issued for (V4 signs it), or
+ * the file's own where none is given (V3).
+ */
+async function send(client: ProlificClient, context: Context, datasetId: string, file: UploadSource) {
+  const target = await client.getUploadUrl(datasetId, file.filename, context.signal);
+  await context.progress(0, undefined, `Uploading ${file.filename} (${file.length} bytes)`);
+  await client.putUpload(target.upload_url, { ...file, contentType: target.content_type || file.contentType }, context.signal);
+  return { target, done: { dataset_id: datasetId, filename: file.filename, bytes: file.length } };
 }
 
 function isTerminal(job: DatasetImport): boolean {
@@ -231,10 +244,7 @@ function counts(accepted: number | undefined, rejected: number, errors: RecordEr
 }
 
 async function uploadV3(client: ProlificClient, context: Context, datasetId: string, file: UploadSource, options: Options): Promise<UploadOutcome> {
-  const target = await client.getUploadUrl(datasetId, file.filename, context.signal);
-  await context.progress(0, undefined, `Uploading ${file.filename} (${file.length} bytes)`);
-  await client.putUpload(target.upload_url, { ...file, contentType: target.content_type || file.contentType }, context.signal);
-  const done = { dataset_id: datasetId, filename: file.filename, bytes: file.length };
+  const { done } = await send(client, context, datasetId, file);
   let dataset: Dataset;
   let timedOut = false;
   if (options.wait) {
