@@ -170,6 +170,7 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
     if (!parsed.success) return failure(describeInvalidArguments(parsed.error, name));
 
     const progressToken = request.params._meta?.progressToken;
+    const sent = new IncreasingProgress();
     const elicitationSupported = Boolean(mcp.server.getClientCapabilities()?.elicitation?.form);
     const context: ToolContext = {
       get client() {
@@ -180,9 +181,10 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
       resolveWorkspace: (explicit) => deps.resolveWorkspace(explicit, extra.signal),
       progress: async (progress, total, message) => {
         if (progressToken === undefined || extra.signal.aborted) return;
+        const value = sent.next(progress);
         await extra.sendNotification({
           method: 'notifications/progress',
-          params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+          params: { progressToken, progress: value, ...(total === undefined ? {} : { total: Math.max(total, value) }), message },
         });
       },
       uploadRoots: async () => {
@@ -216,6 +218,22 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
       return failure(describeFailure(error, name, extra.signal));
     }
   });
+}
+
+/**
+ * The spec requires each progress value of a request to exceed the last. A tool's repeated or smaller value is
+ * bumped just past the last one rather than dropped: every notification carries a status message, and a client
+ * that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a heartbeat. So a
+ * tool that waits twice, or reports a phase start after a poll count, stays within the spec without knowing it.
+ */
+class IncreasingProgress {
+  private last: number | undefined;
+
+  next(wanted: number): number {
+    const value = this.last === undefined || wanted > this.last ? wanted : this.last + 1;
+    this.last = value;
+    return value;
+  }
 }
 
 function failure(text: string): CallToolResult {
