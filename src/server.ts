@@ -222,7 +222,7 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
 
 /**
  * The spec requires each progress value of a request to exceed the last. A tool's repeated or smaller value is
- * bumped just past the last one rather than dropped: every notification carries a status message, and a client
+ * raised to one more than the last (and a total below it to it) rather than dropped: every notification carries a status message, and a client
  * that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a heartbeat. So a
  * tool that waits twice, or reports a phase start after a poll count, stays within the spec without knowing it.
  */
