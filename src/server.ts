@@ -184,7 +184,8 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
         const value = sent.next(progress);
         await extra.sendNotification({
           method: 'notifications/progress',
-          params: { progressToken, progress: value, ...(total === undefined ? {} : { total: Math.max(total, value) }), message },
+          // A total the raised value has passed no longer describes it, so it is left out (unknown) rather than raised.
+          params: { progressToken, progress: value, ...(total === undefined || total < value ? {} : { total }), message },
         });
       },
       uploadRoots: async () => {
@@ -222,9 +223,10 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
 
 /**
  * The spec requires each progress value of a request to exceed the last. A tool's repeated or smaller value is
- * raised to one more than the last (and a total below it to it) rather than dropped: every notification carries a status message, and a client
- * that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a heartbeat. So a
- * tool that waits twice, or reports a phase start after a poll count, stays within the spec without knowing it.
+ * raised to one more than the last rather than dropped: every notification carries a status message, and a
+ * client that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a
+ * heartbeat. So a tool that waits twice, or reports its steps around a wait's read count, stays within the spec
+ * without knowing it.
  */
 class IncreasingProgress {
   private last: number | undefined;
