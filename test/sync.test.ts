@@ -106,7 +106,23 @@ describe('sync_batch', () => {
     });
   });
 
-  it('reports progress while it waits, and returns timed_out with the sync still running', async () => {
+  it('refuses to sync a batch of a V3 dataset, which cannot grow after setup', async () => {
+    const legacy = await startEnv({ sandbox: { legacyDatasets: true } });
+    try {
+      const dataset = ok(await legacy.call('create_dataset', { name: 'V3' })).id;
+      ok(await legacy.call('upload_file', { dataset_id: dataset, rows: ROWS }));
+      const batch = ok(await legacy.call('create_batch', { name: 'V3', dataset_id: dataset, task_details: TASK })).id;
+      ok(await legacy.call('set_instructions', { batch_id: batch, instructions: INSTRUCTIONS }));
+      ok(await legacy.call('setup_batch', { batch_id: batch }));
+      const refused = await legacy.call('sync_batch', { batch_id: batch });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain('V4');
+    } finally {
+      await legacy.close();
+    }
+  });
+
+    it('reports progress while it waits, and returns timed_out with the sync still running', async () => {
     // A sandbox whose jobs take 1.5 s: the sync outlasts a 1 s wait.
     const slow = await startEnv({ sandbox: { processingMs: 1500 } });
     try {

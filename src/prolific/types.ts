@@ -23,10 +23,10 @@ export interface ApiObject {
 export type DatasetFieldType = 'text' | 'image_url' | 'audio_url' | 'video_url' | 'metadata' | 'task_group_id';
 
 /** A V4 dataset's columns: `metadata` and `task_group_id` fields are hidden from participants. */
-export interface DatasetSchema {
+export type DatasetSchema = {
   strict: boolean;
   fields: Record<string, { type: DatasetFieldType; label?: string }>;
-}
+};
 
 export type ImportStatus = 'uninitialised' | 'queued' | 'processing' | 'complete' | 'partial' | 'failed' | 'pending_schema';
 
@@ -38,12 +38,13 @@ export interface DatasetImport extends ApiObject {
   accepted_count?: number;
   duplicate_count?: number;
   rejected_count?: number;
+  written_count?: number;
   errors?: RecordError[];
   reason?: string;
 }
 
 /** A record an import or append refused; `record_index` counts from 0. */
-export interface RecordError {
+export interface RecordError extends ApiObject {
   record_index: number;
   field?: string;
   reason: string;

@@ -5,12 +5,13 @@
 import { parseFaultSpec } from './faults.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 
-const USAGE = 'Usage: sandbox [--port N] [--token T] [--legacy-instructions] [--fault SPEC]... (--help explains SPEC)';
+const USAGE = 'Usage: sandbox [--port N] [--token T] [--v3-datasets] [--legacy-instructions] [--fault SPEC]... (--help explains SPEC)';
 
-const HELP = `Usage: sandbox [--port N] [--token T] [--legacy-instructions] [--fault SPEC]...
+const HELP = `Usage: sandbox [--port N] [--token T] [--v3-datasets] [--legacy-instructions] [--fault SPEC]...
 
   --port N                API port (default: a free one); storage gets its own free port
   --token T               the accepted API token (default: a random one)
+  --v3-datasets           datasets created without a schema are legacy V3 ones (default: V4 awaiting a schema)
   --legacy-instructions   keep the batch instructions endpoint working as before its 1 Sep 2026 sunset
                           (default: it answers 410 Gone, as after the sunset)
   --fault SPEC            inject a transport fault; repeatable, checked in the order given
@@ -82,6 +83,8 @@ function parseArguments(argv: readonly string[]): SandboxOptions | undefined {
       options.port = Number(port);
     } else if (flag === '--token') {
       options.token = value();
+    } else if (flag === '--v3-datasets') {
+      options.legacyDatasets = true;
     } else if (flag === '--fault') {
       options.faults = [...(options.faults ?? []), parseFaultSpec(value())];
     } else if (flag === '--legacy-instructions' && inline === undefined) {

@@ -41,6 +41,11 @@ export interface SandboxOptions {
   workspaces?: number;
   /** Available balance of each workspace and of the personal account, minor units; default 100000 (£1000). */
   balance?: number;
+  /**
+   * Datasets created without a schema are V3 (UNINITIALISED → PROCESSING → READY | ERROR), as on accounts the
+   * API still offers them to; default false: they are V4 with no schema yet.
+   */
+  legacyDatasets?: boolean;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
   /** Keep the batch instructions endpoint working as before its 1 Sep 2026 sunset; default false (410 Gone). */
@@ -165,6 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
     legacyInstructions: options.legacyInstructions ?? false,
+    legacyDatasets: options.legacyDatasets ?? false,
     ...(options.crowd?.length ? { crowd: options.crowd } : {}),
     now: () => Date.now() + skewMs,
   });

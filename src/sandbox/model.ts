@@ -83,8 +83,8 @@ export interface ImportJobRecord {
   createdAt: number;
   updatedAt: number;
   status: ImportStatus;
-  /** When processing started and when it ends (the file is parsed at the PUT, checked against the schema at the end). */
-  processingStartedAt?: number;
+  /** When processing starts (after earlier imports) and ends; the file is read at the PUT, checked at the end. */
+  startsAt?: number;
   until?: number;
   /** The received file's records, kept until processing ends; or why the file cannot be read at all. */
   received?: ReceivedRecords;
@@ -95,8 +95,14 @@ export interface ImportJobRecord {
   reason?: string;
 }
 
-/** A received V4 file: one entry per record, a JSON object or why the record is malformed. */
-export type ReceivedRecords = { records: (Record<string, unknown> | { malformed: string })[] } | { failure: string };
+/** One record of a V4 file or append: its fields, or why it cannot be read. */
+export type ReceivedRecord = { fields: Record<string, unknown> } | { malformed: string };
+
+/**
+ * A received V4 file: its records, plus a count of those past the row-text budget, which are accepted
+ * unchecked with empty cells (as V3 rows past it are); or why the file cannot be read at all.
+ */
+export type ReceivedRecords = { records: ReceivedRecord[]; unchecked: number } | { failure: string };
 
 export interface MigrationRecord {
   id: string;
@@ -121,6 +127,8 @@ export interface DatasetRecord {
   schemaRevision: number;
   /** V4 only: the schema changes after the first. */
   migrations?: MigrationRecord[];
+  /** V4 only: the stored datapoints' values, so that a record sent again is accepted but not stored twice. */
+  seen?: Set<string>;
   /** V3 only: the processing state of the last upload. */
   status: ProcessingStatus;
   pending?: PendingOutcome;

@@ -25,6 +25,7 @@ import { questionsOf } from './batch-items.js';
 import { hiddenChoices } from './answers.js';
 import { columnFor } from '../question-key.js';
 import { advanceStudies } from './participants.js';
+import { advanceImports } from './imports.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
 
@@ -50,6 +51,8 @@ export interface SandboxSettings {
   balance: number;
   /** The instructions endpoint works as before its sunset (for tests of legacy batches); otherwise it is gone. */
   legacyInstructions: boolean;
+  /** Datasets created without a schema are V3 (status READY) rather than V4 awaiting a schema. */
+  legacyDatasets: boolean;
   /** Annotator profiles taken in arrival order instead of drawn at random. */
   crowd?: AnnotatorProfile[];
   now: () => number;
@@ -128,6 +131,7 @@ export class SandboxState {
   advance(): void {
     const now = this.now();
     advanceDatasets(this, now);
+    advanceImports(this, now);
     advanceBatches(this, now);
     advanceStudies(this, now);
   }

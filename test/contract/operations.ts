@@ -138,7 +138,8 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
     client: ['createDataset'],
     deviations: [
       {
-        reason: 'A V4 dataset (created with a schema) has no overall status: its import jobs say when it is ready (digest §1.1, §7 item 2).',
+        reason: 'A dataset may be created with a V4 schema, and a V4 dataset has no V3 status (digest §1.2, §1.3, §1.5).',
+        requestFields: ['/schema'],
         responseFields: ['/status'],
       },
     ],
@@ -227,7 +228,15 @@ export const OFF_SPEC: Record<OperationKey, OffSpecEntry> = {
   },
   'PATCH /api/v1/data-collection/datasets/{dataset_id}': {
     client: ['updateDataset'],
-    reason: "Setting a V4 dataset's schema; the spec has no dataset PATCH (digest §1.4, §7 item 6).",
+    reason: "Setting a V4 dataset's schema (digest §1.4) postdates the old spec.",
+  },
+  'GET /api/v1/data-collection/datasets/{dataset_id}/imports/{import_id}': {
+    client: ['getDatasetImport'],
+    reason: 'V4 uploads are followed as import jobs (digest §1.6 step 3), which the old spec lacks.',
+  },
+  'POST /api/v1/data-collection/datasets/{dataset_id}/datapoints': {
+    client: ['appendDatapoints'],
+    reason: 'The synchronous JSONL append of V4 datasets (digest §1.8) postdates the old spec.',
   },
   'POST /api/v1/data-collection/batches/{batch_id}/sync': {
     client: ['syncBatch'],

@@ -136,9 +136,10 @@ export function batchRoutes(state: SandboxState): Route[] {
       if (batch.status !== 'READY' || !batch.setup) {
         throw badRequest(`Only a READY batch can be synced; this one is ${batch.status}. Set it up first.`);
       }
-      // The docs call sync V4-only; the sandbox also syncs a V3 dataset grown by a second upload, so that a run
-      // rehearsed on a legacy dataset can still show the mechanics. Prolific may refuse that.
       const dataset = state.findDataset(batch.setup.datasetId);
+      if (dataset.schemaVersion !== 4) {
+        throw badRequest('Only batches of V4 datasets can be synced: a V3 dataset cannot take datapoints after setup.');
+      }
       // The CLI accepts 200 or 202; a job that has only been queued is 202.
       return json(syncView(state, batch, startSync(state, batch, dataset.id)), 202);
     }),

@@ -1,18 +1,24 @@
 /**
- * Datasets, in both of the API's generations. V4 (created with a `schema`): every upload is an import job
- * checked against the schema, and `PATCH` changes the schema. V3 (legacy, no schema): created empty
- * (UNINITIALISED), filled through a presigned upload URL, then PROCESSING and READY (or ERROR). The upload
- * itself lands on the storage origin (see storage.ts).
+ * Datasets, in both of the API's generations. V4: every upload is an import job checked against the schema
+ * (imports.ts), `PATCH` sets the schema and `datapoints` appends. V3 (legacy, no schema): created empty
+ * (UNINITIALISED), filled through a presigned upload URL, then PROCESSING and READY (or ERROR). Uploads land on
+ * the storage origin (see storage.ts).
+ *
+ * How a V4 dataset comes to have no schema is not documented. The sandbox's choice: a dataset created without
+ * one is V4 with `schema: null`, its imports waiting in `pending_schema`; with `legacyDatasets` it is V3, as the
+ * API's legacy path makes it, so that path stays tested.
  */
 import { ApiError, badRequest } from '../errors.js';
-import type { DatasetRecord, DatasetSchema } from '../model.js';
+import type { DatasetRecord, DatasetSchema, ImportJobRecord } from '../model.js';
+import { IMPORT_CONTENT_TYPES, importFormat, importView, ingest, jsonlRecords, runningImport, scheduleImport } from '../imports.js';
 import { groupField, readSchema, schemaColumns } from '../dataset-schema.js';
+import { derivedRandom } from '../random.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { GROUP_COLUMN, uploadFormat } from '../upload.js';
 import { Fields } from '../validate.js';
 import { apiRoute, iso, json, readJson, type Route } from './route.js';
-import { uploadObjectPath } from './storage.js';
+import { importObjectPath, uploadObjectPath } from './storage.js';
 
 const BASE = '/api/v1/data-collection/datasets';
 
@@ -31,7 +37,7 @@ export function datasetRoutes(state: SandboxState): Route[] {
         workspaceId: workspace.id,
         createdAt: state.now(),
         createdBy: state.user.id,
-        schemaVersion: schema ? 4 : 3,
+        schemaVersion: schema || !state.settings.legacyDatasets ? 4 : 3,
         schema: schema ?? null,
         schemaRevision: schema ? 1 : 0,
         imports: [],
@@ -73,12 +79,23 @@ export function datasetRoutes(state: SandboxState): Route[] {
         reprocessed_count: migration.reprocessedCount,
       });
     }),
+    apiRoute(state, 'GET', `${BASE}/:datasetId/imports/:importId`, ({ params }) => {
+      const dataset = state.findDataset(params.datasetId ?? '');
+      const job = dataset.imports.find((candidate) => candidate.id === params.importId);
+      if (!job) throw new ApiError(404, `Import ${params.importId ?? ''} was not found.`);
+      return json(importView(job));
+    }),
+    apiRoute(state, 'POST', `${BASE}/:datasetId/datapoints`, async ({ request, params }) => {
+      const dataset = state.findDataset(params.datasetId ?? '');
+      return json(await appendDatapoints(dataset, request));
+    }),
     apiRoute(state, 'GET', `${BASE}/:datasetId/status`, ({ params }) =>
       json({ status: state.findDataset(params.datasetId ?? '').status }),
     ),
     apiRoute(state, 'GET', `${BASE}/:datasetId/upload-url/:filename`, ({ params }) => {
       const dataset = state.findDataset(params.datasetId ?? '');
       const filename = params.filename ?? '';
+      if (dataset.schemaVersion === 4) return json(newImport(state, dataset, filename), 201);
       if (!uploadFormat(filename)) {
         throw badRequest({ filename: [`Unsupported file type for "${filename}": upload a .csv, .jsonl or .zip file.`] });
       }
@@ -105,12 +122,70 @@ function setSchema(state: SandboxState, dataset: DatasetRecord, schema: DatasetS
   dataset.columns = schemaColumns(schema);
   const positions = dataset.columns.map((column) => oldNames.indexOf(column.name));
   dataset.rows = dataset.rows.map((row) => positions.map((position) => (position >= 0 ? (row[position] ?? '') : '')));
+  dataset.seen = new Set(dataset.rows.map((row) => JSON.stringify(row)));
   dataset.schema = schema;
   dataset.schemaRevision += 1;
-  if (first) return undefined;
-  const migration = { id: state.newUuid(), createdAt: state.now(), schemaRevision: dataset.schemaRevision, reprocessedCount: dataset.rowCount };
+  if (first) {
+    for (const job of dataset.imports.filter((candidate) => candidate.status === 'pending_schema')) scheduleImport(state, dataset, job);
+    return undefined;
+  }
+  const id = derivedRandom(state.settings.seed, dataset.id, 'migration', dataset.schemaRevision).uuid();
+  const migration = { id, createdAt: state.now(), schemaRevision: dataset.schemaRevision, reprocessedCount: dataset.rowCount };
   (dataset.migrations ??= []).push(migration);
   return migration.id;
+}
+
+function newImport(state: SandboxState, dataset: DatasetRecord, filename: string): Record<string, unknown> {
+  const format = importFormat(filename);
+  if (!format) throw badRequest({ filename: [`Unsupported file type for "${filename}": a V4 dataset takes a .csv or .jsonl file.`] });
+  const now = state.now();
+  // Derived ids leave the shared random sequence (participants, answers) as it was before imports existed.
+  const id = derivedRandom(state.settings.seed, dataset.id, 'import', dataset.imports.length).uuid();
+  const job: ImportJobRecord = { id, datasetId: dataset.id, filename, createdAt: now, updatedAt: now, status: 'uninitialised' };
+  dataset.imports.push(job);
+  const path = importObjectPath(dataset.id, job.id, filename);
+  const contentType = IMPORT_CONTENT_TYPES[format];
+  const link = presign(state, 'PUT', path, contentType);
+  return {
+    upload_url: link.url,
+    expires_at: link.expiresAt,
+    http_method: 'PUT',
+    dataset_id: dataset.id,
+    import_id: job.id,
+    content_type: contentType,
+    file_key: path.slice(1),
+  };
+}
+
+/** At most this many records per append request, as the docs say. */
+const MAX_APPEND_RECORDS = 1000;
+
+/**
+ * The synchronous append. The answer's field names are not documented; the sandbox uses the import job's
+ * (`accepted_count`, `duplicate_count`, `rejected_count`, `errors`), every error listed.
+ */
+async function appendDatapoints(dataset: DatasetRecord, request: Request): Promise<Record<string, unknown>> {
+  if (dataset.schemaVersion === 3) throw badRequest('Datapoints can only be appended to V4 datasets (created with a schema).');
+  if (!dataset.schema) throw badRequest('This dataset has no schema yet: set one with PATCH before appending datapoints.');
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/ndjson|jsonl|json-lines|jsonlines/i.test(contentType)) {
+    throw new ApiError(415, `Send the datapoints as JSON Lines (Content-Type: application/x-ndjson), not "${contentType || 'no Content-Type'}".`);
+  }
+  const records = jsonlRecords(await request.text());
+  if (records.length === 0) throw badRequest('The body has no records: send one JSON object per line.');
+  if (records.length > MAX_APPEND_RECORDS) {
+    throw badRequest(`At most ${MAX_APPEND_RECORDS} records can be appended per request (got ${records.length}); upload a file for more.`);
+  }
+  const running = runningImport(dataset);
+  if (running) throw new ApiError(409, `Import ${running.id} is ${running.status} on this dataset; append once it has finished.`);
+  const outcome = ingest(dataset, records, 0, MAX_APPEND_RECORDS);
+  return {
+    dataset_id: dataset.id,
+    accepted_count: outcome.accepted,
+    duplicate_count: outcome.duplicates,
+    rejected_count: outcome.rejected,
+    errors: outcome.errors,
+  };
 }
 
 function datasetView(dataset: DatasetRecord): Record<string, unknown> {
@@ -125,7 +200,7 @@ function datasetView(dataset: DatasetRecord): Record<string, unknown> {
   };
   if (dataset.schemaVersion === 4) {
     view.schema = dataset.schema;
-    view.imports = [];
+    view.imports = dataset.imports.map(importView);
     return view;
   }
   view.status = dataset.status;
