@@ -97,7 +97,7 @@ export function ok(outcome: ToolOutcome): Record<string, any> {
 }
 
 /** Polls get_study until every place has submitted (AWAITING REVIEW) or about 10 s pass; returns the last read. */
-export async function untilSubmitted(env: TestEnv, studyId: string): Promise<Record<string, any>> {
+export async function untilSubmitted(env: Pick<TestEnv, 'call'>, studyId: string): Promise<Record<string, any>> {
   let study: Record<string, any> = {};
   for (let i = 0; i < 400; i++) {
     study = ok(await env.call('get_study', { study_id: studyId }));
@@ -129,7 +129,7 @@ export const ROWS = [
 ];
 
 /** Runs the walkthrough up to a READY batch: dataset, upload, batch, instructions, setup. */
-export async function readyBatch(env: TestEnv, tasksPerGroup = 2): Promise<{ datasetId: string; batchId: string }> {
+export async function readyBatch(env: Pick<TestEnv, 'call'>, tasksPerGroup = 2): Promise<{ datasetId: string; batchId: string }> {
   const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
   ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
   const batch = ok(
