@@ -89,6 +89,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
   const requested: string[] = [];
   let study: CallToolResult;
   let summary: CallToolResult;
+  let batch: CallToolResult;
   let hostUrl: string;
 
   beforeAll(async () => {
@@ -107,6 +108,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await untilSubmitted(mcp, created.id);
     study = (await mcp.call('get_study', { study_id: created.id })).raw;
     summary = (await mcp.call('summarize_responses', { batch_id: batchId })).raw;
+    batch = (await mcp.call('get_batch', { batch_id: batchId })).raw;
     html = ((await client.readResource({ uri: URI })).contents[0] as { text: string }).text;
 
     const hostScript = await bundleHost();
@@ -200,9 +202,21 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await expect.poll(() => page.frameLocator('#summary').locator('html').getAttribute('data-theme')).toBe('light');
   });
 
-  it('says so plainly for a result it does not know', async () => {
+  it('shows a batch from get_batch: name, status, tasks and questions', async () => {
+    const data = batch.structuredContent as Record<string, any>;
+    await show('batch', 'light', { batch_id: data.id }, batch);
+    const view = page.frameLocator('#batch');
+    await expect.poll(() => view.locator('h1').innerText()).toBe('Sentiment');
+    expect(await view.locator('header .badge').innerText()).toBe('READY');
+    expect(await view.locator('.facts').innerText()).toContain('Tasks 4');
+    expect(await view.locator('.instructions li').allInnerTexts()).toEqual([expect.stringContaining('What is the sentiment of this review?'), expect.stringContaining('Why?')]);
+  });
+
+  it('says so plainly for a result it does not know, and shows a tool error as it came', async () => {
     await show('other', 'light', {}, { content: [{ type: 'text', text: '{"workspaces":[]}' }], structuredContent: { workspaces: [] } });
     await expect.poll(() => page.frameLocator('#other').locator('.plain').innerText()).toContain('nothing the dashboard can draw');
+    await show('failed', 'light', { study_id: 'nope' }, { content: [{ type: 'text', text: 'Study nope was not found.' }], isError: true });
+    await expect.poll(() => page.frameLocator('#failed').locator('.alert').innerText()).toBe('Study nope was not found.');
   });
 
   it('loaded nothing but the host page: the views fetched nothing', () => {

@@ -95,7 +95,7 @@ export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): 
   if (shown.study) parts.push(...studyView(shown.study, shown.locale));
   if (shown.batch) parts.push(batchView(shown.batch));
   if (shown.summary) parts.push(...summaryView(shown.summary));
-  if (!shown.study && !shown.summary && !shown.batch) {
+  if (!shown.study && !shown.summary && !shown.batch && !shown.error) {
     parts.push(h('p', { class: 'muted plain' }, shown.message ?? 'Waiting for a study, batch or summary from the host…'));
   }
   root.replaceChildren(...parts.filter((part): part is Node | string => Boolean(part)));
@@ -172,7 +172,7 @@ function batchView(batch: Rec): HTMLElement {
   ];
   const instructions = recs(batch.instructions);
   return card(
-    `Batch ${str(batch.name) ?? ''}`.trim(),
+    'Batch',
     h('ul', { class: 'facts' }, ...facts.filter(([, value]) => num(value) !== undefined).map(([label, value]) => h('li', {}, `${label} `, h('strong', {}, String(value))))),
     instructions.length
       ? h('ol', { class: 'instructions' }, ...instructions.map((i) => h('li', {}, str(i.description) ?? '', ' ', h('span', { class: 'muted small' }, str(i.type) ?? ''))))
