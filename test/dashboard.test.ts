@@ -197,9 +197,12 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await page.locator('#summary').screenshot({ path: `${DOCS}study-dashboard-dark.png` });
   });
 
-  it('follows the host when it switches theme', async () => {
-    await page.evaluate(() => (window as unknown as { setContext(id: string, context: unknown): void }).setContext('summary', { theme: 'light' }));
-    await expect.poll(() => page.frameLocator('#summary').locator('html').getAttribute('data-theme')).toBe('light');
+  it('follows the host when it switches theme, with the host\'s own colours', async () => {
+    const context = { theme: 'light', styles: { variables: { '--color-background-primary': 'rgb(250, 248, 240)' } } };
+    await page.evaluate((context) => (window as unknown as { setContext(id: string, context: unknown): void }).setContext('summary', context), context);
+    const view = page.frameLocator('#summary');
+    await expect.poll(() => view.locator('html').getAttribute('data-theme')).toBe('light');
+    expect(await view.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor)).toBe('rgb(250, 248, 240)');
   });
 
   it('shows a batch from get_batch: name, status, tasks and questions', async () => {
