@@ -11,9 +11,10 @@ import { kindOf, render, type Rec, type Shown } from './view.js';
 const root = document.getElementById('dashboard') as HTMLElement;
 const app = new App({ name: 'prolific-study-dashboard', version: '1.0.0' }, {});
 const shown: Shown = { busy: false, canRefresh: false };
-/** The arguments of the call whose result is shown, so that a refresh asks the same question. */
+/** The arguments of the summary shown, so that a refresh asks the same question. */
 let summaryArgs: Rec | undefined;
-let lastInput: Rec = {};
+/** The host sends the call's arguments just before its result. */
+let toolInput: Rec = {};
 
 function draw(): void {
   render(root, shown, () => void refresh());
@@ -26,8 +27,8 @@ function textOf(result: CallToolResult): string {
     .join('\n');
 }
 
-/** Takes in one tool result; each kind replaces its own part of the dashboard. */
-function accept(result: CallToolResult): void {
+/** Takes in one tool result and the arguments of its call; each kind replaces its own part of the dashboard. */
+function accept(result: CallToolResult, args: Rec): void {
   shown.error = undefined;
   if (result.isError) {
     shown.error = textOf(result) || 'The tool reported an error.';
@@ -39,9 +40,8 @@ function accept(result: CallToolResult): void {
     shown.message = 'This result has nothing the dashboard can draw; the reply above has it all.';
     return;
   }
-  if (kind === 'summary') {
-    summaryArgs = lastInput.batch_id === data.batch_id ? lastInput : { batch_id: data.batch_id };
-  }
+  // Pooled batches, a chosen method or one instruction are asked for again as they were.
+  if (kind === 'summary') summaryArgs = Object.keys(args).length ? args : { batch_id: data.batch_id };
   shown[kind] = data;
   shown.updated = new Date();
 }
@@ -64,8 +64,8 @@ async function refresh(): Promise<void> {
   try {
     const results = await Promise.all(calls.map((call) => app.callServerTool(call)));
     let error: string | undefined;
-    for (const result of results) {
-      accept(result);
+    for (const [index, result] of results.entries()) {
+      accept(result, calls[index]?.arguments ?? {});
       error ??= shown.error;
     }
     shown.error = error;
@@ -93,10 +93,10 @@ function applyContext(context: McpUiHostContext): void {
 }
 
 app.ontoolinput = (params) => {
-  lastInput = params.arguments ?? {};
+  toolInput = params.arguments ?? {};
 };
 app.ontoolresult = (params) => {
-  accept(params as CallToolResult);
+  accept(params as CallToolResult, toolInput);
   draw();
 };
 app.onhostcontextchanged = (context) => {

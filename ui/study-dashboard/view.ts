@@ -209,6 +209,8 @@ function contested(task: Task): boolean {
   return task.share !== undefined && task.share < 1;
 }
 
+const METHODS: Record<string, string> = { majority: 'majority vote', dawid_skene: 'Dawid–Skene' };
+
 function summaryView(summary: Rec): HTMLElement[] {
   const out: HTMLElement[] = [];
   const responses = num(summary.responses);
@@ -217,7 +219,7 @@ function summaryView(summary: Rec): HTMLElement[] {
     h(
       'p',
       { class: 'muted small summary-line' },
-      `${responses ?? 0} responses summarised${method ? ` · labels by ${method}` : ''}`,
+      `${responses ?? 0} responses summarised${method ? ` · labels by ${METHODS[method] ?? method}` : ''}`,
       str(summary.note) ? ` · ${str(summary.note)}` : '',
     ),
   );
@@ -297,6 +299,7 @@ function stat(name: string, value: string): HTMLElement {
 function annotatorView(participants: Rec[]): HTMLElement {
   if (!participants.length) return card('Annotators', h('p', { class: 'muted small' }, 'No annotators yet.'));
   const withAccuracy = participants.some((p) => num(p.estimated_accuracy) !== undefined);
+  const withGold = participants.some((p) => num(p.gold_accuracy) !== undefined);
   const score = (p: Rec) => (withAccuracy ? num(p.estimated_accuracy) : num(p.agreement_with_majority)) ?? Number.POSITIVE_INFINITY;
   const rows = [...participants].sort((a, b) => score(a) - score(b));
   const table = h(
@@ -305,7 +308,7 @@ function annotatorView(participants: Rec[]): HTMLElement {
     h(
       'thead',
       {},
-      h('tr', {}, h('th', {}, 'Annotator'), h('th', {}, 'Tasks'), h('th', {}, 'Agrees with majority'), withAccuracy ? h('th', {}, 'Est. accuracy') : null),
+      h('tr', {}, h('th', {}, 'Annotator'), h('th', {}, 'Tasks'), h('th', {}, 'Agrees with majority'), withAccuracy ? h('th', {}, 'Est. accuracy') : null, withGold ? h('th', {}, 'On gold') : null),
     ),
     h(
       'tbody',
@@ -322,6 +325,7 @@ function annotatorView(participants: Rec[]): HTMLElement {
             ? h('td', { class: 'muted small', title: 'Shared no task with other annotators yet' }, 'not compared')
             : h('td', { class: 'meter' }, bar(agreement, agreement < 0.5 ? 'low' : ''), h('span', {}, percent(agreement))),
           withAccuracy ? h('td', {}, percent(accuracy)) : null,
+          withGold ? h('td', {}, percent(num(p.gold_accuracy))) : null,
         );
       }),
     ),
