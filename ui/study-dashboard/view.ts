@@ -300,8 +300,8 @@ function annotatorView(participants: Rec[]): HTMLElement {
   if (!participants.length) return card('Annotators', h('p', { class: 'muted small' }, 'No annotators yet.'));
   const withAccuracy = participants.some((p) => num(p.estimated_accuracy) !== undefined);
   const withGold = participants.some((p) => num(p.gold_accuracy) !== undefined);
-  const score = (p: Rec) => (withAccuracy ? num(p.estimated_accuracy) : num(p.agreement_with_majority)) ?? Number.POSITIVE_INFINITY;
-  const rows = [...participants].sort((a, b) => score(a) - score(b));
+  // summarize_responses lists them worst first by the method it used; the page keeps that order.
+  const rows = participants;
   const table = h(
     'table',
     { class: 'annotators' },
