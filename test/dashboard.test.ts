@@ -234,6 +234,11 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     for (const [label, count] of Object.entries(choice.counts as Record<string, number>)) {
       expect(rows.some((row) => row.replace(/\s+/g, ' ').startsWith(`${label} ${count} `)), `${label} ${count} in ${rows.join(' | ')}`).toBe(true);
     }
+    // Contested: the tasks whose annotators did not all give the same answer.
+    const disputed = choice.tasks.filter((task: { tie?: boolean; counts: object }) => task.tie || Object.keys(task.counts).length > 1);
+    expect(disputed.length).toBeGreaterThan(0);
+    expect(await view.locator('.stats').first().innerText()).toContain(`${disputed.length} of ${choice.tasks_total}`);
+    expect(await view.locator('.contested tbody tr').count()).toBe(disputed.length);
     // The tool lists annotators worst first (by estimated accuracy when it has one, else agreement).
     const worst = data.participants[0];
     const first = await view.locator('table.annotators tbody tr').first().innerText();

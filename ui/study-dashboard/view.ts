@@ -187,6 +187,8 @@ interface Task {
   share?: number;
   confidence?: number;
   tie: boolean;
+  /** Multi-select counts are per option chosen, so several options with votes are no disagreement. */
+  multi: boolean;
 }
 
 function tasksOf(instruction: Rec): Task[] {
@@ -199,13 +201,14 @@ function tasksOf(instruction: Rec): Task[] {
     share: num(task.share),
     confidence: num(task.confidence),
     tie: task.tie === true,
+    multi: instruction.multi_select === true,
   }));
 }
 
-/** Annotators did not all give the same answer (or the model behind `label` is unsure of it). */
+/** The annotators of the task did not all give the same answer. */
 function contested(task: Task): boolean {
   if (task.tie) return true;
-  if (task.confidence !== undefined) return task.confidence < 0.9;
+  if (!task.multi && task.counts.length) return task.counts.length > 1;
   return task.share !== undefined && task.share < 1;
 }
 
