@@ -59,7 +59,20 @@ describe('the study dashboard (MCP App) as the catalogue and resources show it',
     expect(JSON.parse(summary.raw.content[0]?.type === 'text' ? summary.raw.content[0].text : '')).toEqual(summary.data);
   });
 
-  it('stays with --read-only (the page only reads), and is gone with PROLIFIC_MCP_APPS=0', async () => {
+  it('is gone from the built server started with PROLIFIC_MCP_APPS=0', async () => {
+    const client = new Client({ name: 'apps-off', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args: [BIN, '--sandbox'], env: { PATH: process.env.PATH ?? '', PROLIFIC_MCP_APPS: '0' }, stderr: 'ignore' }),
+    );
+    try {
+      expect((await client.listTools()).tools.filter((tool) => tool._meta)).toEqual([]);
+      expect((await client.listResources()).resources.map((r) => r.uri)).not.toContain(URI);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stays with --read-only (the page only reads), and is gone with apps off', async () => {
     const readOnly = await startEnv({ config: { readOnly: true } });
     const off = await startEnv({ config: { apps: false } });
     try {
