@@ -37,7 +37,7 @@ function accept(result: CallToolResult, args: Rec): void {
   const data = result.structuredContent as Rec | undefined;
   const kind = data ? kindOf(data) : undefined;
   if (!data || !kind) {
-    shown.message = 'This result has nothing the dashboard can draw; the reply above has it all.';
+    shown.message = 'This result has nothing the dashboard can draw; the text reply has all of it.';
     return;
   }
   // Pooled batches, a chosen method or one instruction are asked for again as they were.
@@ -61,20 +61,16 @@ async function refresh(): Promise<void> {
   else if (batchId) calls.push({ name: 'summarize_responses', arguments: { batch_id: batchId } });
   shown.busy = true;
   draw();
-  try {
-    const results = await Promise.all(calls.map((call) => app.callServerTool(call)));
-    let error: string | undefined;
-    for (const [index, result] of results.entries()) {
-      accept(result, calls[index]?.arguments ?? {});
-      error ??= shown.error;
-    }
-    shown.error = error;
-  } catch (failure) {
-    shown.error = `Refresh failed: ${failure instanceof Error ? failure.message : String(failure)}`;
-  } finally {
-    shown.busy = false;
-    draw();
+  const settled = await Promise.allSettled(calls.map((call) => app.callServerTool(call)));
+  const errors: string[] = [];
+  for (const [index, outcome] of settled.entries()) {
+    if (outcome.status === 'fulfilled') accept(outcome.value, calls[index]?.arguments ?? {});
+    else shown.error = `${calls[index]?.name} could not be called: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`;
+    if (shown.error) errors.push(shown.error);
   }
+  shown.error = errors.length ? errors.join('\n') : undefined;
+  shown.busy = false;
+  draw();
 }
 
 function applyContext(context: McpUiHostContext): void {
