@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { RecordingStdioTransport } from './support/recording-stdio.js';
 import { FAST, callTool } from './support/env.js';
 
@@ -72,7 +73,7 @@ describe('a corpus of malformed arguments over real stdio', () => {
   let tools: Tool[];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ ...FAST, token: TOKEN });
+    sandbox = await startCheckedSandbox({ ...FAST, token: TOKEN }, { requests: true });
     transport = new RecordingStdioTransport(process.execPath, [BIN], {
       PATH: process.env.PATH,
       PROLIFIC_URL: sandbox.baseUrl,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { NOT_THE_CLIENT } from './support/contract.js';
 
 /** The simulated participants: diligence, pace, answer times, returns and time-outs, all from the seed. */
 
@@ -56,7 +57,7 @@ describe('simulated participants', () => {
       const { studyId } = await finishedStudy(env, 1);
       const patched = await fetch(`${env.sandbox.baseUrl}/api/v1/studies/${studyId}/`, {
         method: 'PATCH',
-        headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json' },
+        headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json', ...NOT_THE_CLIENT },
         body: JSON.stringify({ total_available_places: 8 }),
       });
       expect(((await patched.json()) as { status: string }).status).toBe('ACTIVE');

@@ -41,6 +41,18 @@ export interface SandboxOptions {
   balance?: number;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
+  /**
+   * Called with every exchange once its answer is ready, just before it is sent. For tests that check traffic
+   * against a description of the API.
+   */
+  observe?: (exchange: SandboxExchange) => void;
+}
+
+export interface SandboxExchange {
+  request: RecordedRequest;
+  headers: Headers;
+  /** A copy of the answer, free to read; absent when none was sent (a dropped connection). */
+  response?: Response;
 }
 
 export interface RecordedRequest {
@@ -93,6 +105,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       authorization: request.headers.has('authorization'),
       status: 0,
     };
+    const answer = await answerRequest(request, record);
+    options.observe?.({ request: record, headers: request.headers, response: answer.response?.clone() });
+    return answer;
+  }
+
+  async function answerRequest(request: Request, record: RecordedRequest): Promise<Answer> {
+    const { origin } = record;
     if (origin === 'api' && /json/i.test(request.headers.get('content-type') ?? '')) {
       record.body = parseOrText(await request.clone().text());
     }

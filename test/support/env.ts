@@ -8,6 +8,7 @@ import { createServer } from '../../src/server.js';
 import { ProlificClient } from '../../src/prolific/client.js';
 import type { Config } from '../../src/config.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { contractChecker } from './contract.js';
 
 /**
  * Sandbox timings short enough for tests, long enough that PROCESSING is really observed. Every participant
@@ -31,11 +32,16 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. */
+/**
+ * A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. `close()`
+ * throws if any request or answer disagreed with the API spec (test/support/contract.ts).
+ */
 export async function startEnv(
   options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities; retryBaseMs?: number } = {},
 ): Promise<TestEnv> {
-  const sandbox = await startSandbox({ ...FAST, ...options.sandbox });
+  // Only the server's ProlificClient talks to this sandbox, so its requests are checked as well as the answers.
+  const contract = await contractChecker({ requests: true });
+  const sandbox = await startSandbox({ ...FAST, ...options.sandbox, observe: contract.observe });
   const dir = await mkdtemp(join(tmpdir(), 'prolific-mcp-test-'));
   const config: Config = {
     baseUrl: sandbox.baseUrl,
@@ -77,6 +83,7 @@ export async function startEnv(
       await client?.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
+      await contract.assertClean();
     },
   };
 }
