@@ -91,7 +91,7 @@ describe('simulated participants', () => {
     };
     const first = await run();
     const kinds = new Set(first.map((s) => s.profile.diligence));
-    expect(kinds).toEqual(new Set(['careful', 'careless', 'random']));
+    expect(kinds).toEqual(new Set(['careful', 'careless', 'random', 'confuser']));
     const pace = (kind: string) => {
       const of = first.filter((s) => s.profile.diligence === kind).map((s) => s.finishesAt - s.startedAt);
       return of.reduce((a, b) => a + b, 0) / of.length;
@@ -101,6 +101,7 @@ describe('simulated participants', () => {
     for (const s of first) {
       if (s.profile.diligence === 'careful') expect(s.profile.reliability).toBeGreaterThanOrEqual(0.85);
       if (s.profile.diligence === 'random') expect(s.profile.reliability).toBe(0);
+      if (s.profile.diligence === 'confuser') expect(s.profile.shift).toBeGreaterThanOrEqual(0);
     }
     const again = await run();
     expect(again.map((s) => [s.id, s.participantId, s.profile, s.outcome, s.taskGroup])).toEqual(

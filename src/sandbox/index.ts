@@ -13,6 +13,7 @@ import { handlerIndex } from './handler-index.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
 import { SandboxState } from './state.js';
+import type { AnnotatorProfile } from './model.js';
 
 export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
@@ -41,6 +42,11 @@ export interface SandboxOptions {
   balance?: number;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
+  /**
+   * The annotators, in the order they arrive (then round again), instead of a random mix: e.g. six careful,
+   * three careless and four confusers, to rehearse a crowd whose make-up is known.
+   */
+  crowd?: AnnotatorProfile[];
   /**
    * Called with every exchange once its answer is ready, just before it is sent. For tests that check traffic
    * against a description of the API.
@@ -155,6 +161,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     seed: options.seed ?? 42,
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
+    ...(options.crowd?.length ? { crowd: options.crowd } : {}),
     now: () => Date.now() + skewMs,
   });
   candidates = handlerIndex(createSandboxHandlers(state));

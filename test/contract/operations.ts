@@ -213,6 +213,7 @@ export const NOT_OPERATIONS: Record<string, string> = {
   close: 'releases the connection pool',
   putUpload: 'sends the file to the presigned storage URL, not to the API (digest §1.6 step 2)',
   downloadReport: 'reads the presigned report URL, not the API (digest §4.2)',
+  reportHeader: 'reads the first line of the presigned report URL, not the API (digest §4.2)',
   json: 'private plumbing under every endpoint method',
   call: 'private plumbing under every endpoint method',
   send: 'private plumbing under every endpoint method',

@@ -136,9 +136,13 @@ export const ROWS = [
 ];
 
 /** Runs the walkthrough up to a READY batch: dataset, upload, batch, instructions, setup. */
-export async function readyBatch(env: Pick<TestEnv, 'call'>, tasksPerGroup = 2): Promise<{ datasetId: string; batchId: string }> {
+export async function readyBatch(
+  env: Pick<TestEnv, 'call'>,
+  tasksPerGroup = 2,
+  content: { rows?: Record<string, unknown>[]; instructions?: unknown[] } = {},
+): Promise<{ datasetId: string; batchId: string; instructions: { id: string }[] }> {
   const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
-  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
+  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: content.rows ?? ROWS }));
   const batch = ok(
     await env.call('create_batch', {
       name: 'Sentiment',
@@ -146,7 +150,7 @@ export async function readyBatch(env: Pick<TestEnv, 'call'>, tasksPerGroup = 2):
       task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: '<ol><li>Read</li><li>Rate</li></ol>' },
     }),
   );
-  ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+  const set = ok(await env.call('set_instructions', { batch_id: batch.id, instructions: content.instructions ?? INSTRUCTIONS }));
   ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: tasksPerGroup }));
-  return { datasetId: dataset.id, batchId: batch.id };
+  return { datasetId: dataset.id, batchId: batch.id, instructions: set.instructions };
 }
