@@ -294,7 +294,7 @@ describe('sandbox', () => {
     const counts = await call(sandbox, 'GET', `/api/v1/studies/${studyId}/submissions/counts/`);
     expect(counts.body).toMatchObject({ 'AWAITING REVIEW': 6, TOTAL: 6, APPROVED: 0 });
     const bySubmissionsList = await call(sandbox, 'GET', `/api/v1/submissions/?study=${studyId}`);
-    expect(bySubmissionsList.body).toMatchObject({ meta: { count: 6 }, _links: { next: null } });
+    expect(bySubmissionsList.body).toMatchObject({ meta: { count: 6 }, _links: { next: { href: null } } });
 
     // 10. Responses: 6 participants × 2 tasks × 2 instructions; every task annotated twice
     const responses = await call(sandbox, 'GET', `/api/v1/data-collection/batches/${batchId}/responses`);
