@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId, studyOut } from '../src/shapes.js';
 import { createOnce } from '../src/create-once.js';
+import type { ProlificClient } from '../src/prolific/client.js';
+import type { Study } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'publish_study',
@@ -28,9 +30,10 @@ export default defineTool({
         `Study ${args.study_id} is ${study.status}, so it cannot be published${study.status === 'ACTIVE' || study.status === 'PUBLISHING' ? ' again: it already is, and nothing more was spent' : ''}. Use get_study to follow it.`,
       );
     }
-    const [total_cost, me] = await Promise.all([
+    const [total_cost, me, balance] = await Promise.all([
       client.quoteCost({ reward: study.reward, total_available_places: study.total_available_places }, signal),
       client.getMe(signal),
+      availableBalance(client, study, signal),
     ]);
     const currency = me.currency_code ?? 'GBP';
     const quote = { total_cost, currency };
@@ -40,6 +43,12 @@ export default defineTool({
         `Refused: publishing ${terms} is over this server's spending cap of ${config.maxPublishCost} (PROLIFIC_MAX_PUBLISH_COST). Nothing was published. Reduce places or reward (create a new study), or have the person raise the cap.`,
       );
     }
+    if ('available' in balance && balance.available < total_cost && (balance.currency ?? currency) === currency) {
+      throw new ToolError(
+        `Refused: workspace ${balance.workspace} has ${balance.available} ${currency} minor units available, less than the quote for ${terms}. Nothing was published. Top up the workspace on Prolific, or reduce places or reward (create a new study).`,
+      );
+    }
+    const unchecked = 'unchecked' in balance ? ` The balance was not checked: ${balance.unchecked}.` : '';
     if (args.confirm_total_cost !== undefined && args.confirm_total_cost !== total_cost) {
       throw new ToolError(
         `Not published: confirm_total_cost ${args.confirm_total_cost} does not match the current quote for ${terms}. Show the person this total; if they agree, call publish_study with confirm_total_cost=${total_cost}.`,
@@ -55,13 +64,13 @@ export default defineTool({
         },
       });
       if (answer.action !== 'accept' || answer.content?.publish !== true) {
-        return { published: false, ...quote, message: `The person did not approve publishing ${terms}. Nothing was published or spent.` };
+        return { published: false, ...quote, message: `The person did not approve publishing ${terms}. Nothing was published or spent.${unchecked}` };
       }
     } else if (args.confirm_total_cost === undefined) {
       return {
         published: false,
         ...quote,
-        message: `Not published yet. Ask the person to approve ${terms}; if they agree, call publish_study with confirm_total_cost=${total_cost}.`,
+        message: `Not published yet. Ask the person to approve ${terms}; if they agree, call publish_study with confirm_total_cost=${total_cost}.${unchecked}`,
       };
     }
     const published = await createOnce({
@@ -73,6 +82,38 @@ export default defineTool({
       },
       howToCheck: 'The study still shows UNPUBLISHED, so nothing was spent; call publish_study again to retry.',
     });
-    return { published: true, ...quote, study: published, message: `Published ${terms}. Follow it with get_study.` };
+    return { published: true, ...quote, study: published, message: `Published ${terms}. Follow it with get_study.${unchecked}` };
   },
 });
+
+/**
+ * What the paying workspace (the study's project's, else the batch's) has available. A balance that cannot be
+ * read never stops a publish: some tokens may not see it, and Prolific refuses an unaffordable publish itself.
+ */
+async function availableBalance(
+  client: ProlificClient,
+  study: Study,
+  signal: AbortSignal,
+): Promise<{ available: number; currency?: string; workspace: string } | { unchecked: string }> {
+  try {
+    const workspace = await payingWorkspace(client, study, signal);
+    if (!workspace) return { unchecked: 'the study names neither a project nor a batch with a workspace' };
+    const balance = await client.getWorkspaceBalance(workspace, signal);
+    if (typeof balance.available_balance !== 'number') return { unchecked: 'Prolific did not say what is available' };
+    return { available: balance.available_balance, currency: balance.currency_code, workspace };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return { unchecked: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function payingWorkspace(client: ProlificClient, study: Study, signal: AbortSignal): Promise<string | undefined> {
+  const project = typeof study.project === 'string' ? study.project : (study.project as { id?: unknown } | undefined)?.id;
+  if (typeof project === 'string' && project) {
+    const { workspace } = await client.getProject(project, signal);
+    const id = typeof workspace === 'string' ? workspace : workspace?.id;
+    if (id) return id;
+  }
+  if (!study.data_collection_id) return undefined;
+  return (await client.getBatch(study.data_collection_id, signal)).workspace_id;
+}

@@ -21,6 +21,7 @@ import type {
 } from './model.js';
 import { questionsOf } from './batch-items.js';
 import { hiddenChoices } from './answers.js';
+import { walletBalance } from './money.js';
 import { advanceStudies } from './participants.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
@@ -108,6 +109,16 @@ export class SandboxState {
     advanceDatasets(this, now);
     advanceBatches(this, now);
     advanceStudies(this, now);
+  }
+
+  /**
+   * Makes a workspace's available balance (the personal account's, for a study without a project) exactly
+   * `minor` from now on, as a top-up or a spend elsewhere would; for rehearsing a publish it cannot pay.
+   */
+  setBalance(workspaceId: string | undefined, minor: number): void {
+    this.advance();
+    const wallet = workspaceId === undefined ? this.personalWallet : this.findWorkspace(workspaceId).wallet;
+    wallet.initialBalance += minor - walletBalance(this, wallet).available;
   }
 
   findWorkspace(id: string): WorkspaceRecord {
