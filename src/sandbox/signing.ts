@@ -14,17 +14,17 @@ export interface Presigned {
   expiresAt: string;
 }
 
-export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string): Presigned {
+export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
   const url = new URL(path, state.settings.storageOrigin);
   const now = state.now();
   const amzDate = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   url.searchParams.set('X-Amz-Algorithm', 'AWS4-HMAC-SHA256');
   url.searchParams.set('X-Amz-Credential', `SANDBOXACCESSKEY/${amzDate.slice(0, 8)}/eu-west-2/s3/aws4_request`);
   url.searchParams.set('X-Amz-Date', amzDate);
-  url.searchParams.set('X-Amz-Expires', String(PRESIGNED_TTL_SECONDS));
+  url.searchParams.set('X-Amz-Expires', String(ttlSeconds));
   url.searchParams.set('X-Amz-SignedHeaders', 'host');
-  url.searchParams.set('X-Amz-Signature', signature(state, method, url.pathname, amzDate, String(PRESIGNED_TTL_SECONDS)));
-  const expiresAt = new Date(parseAmzDate(amzDate) + PRESIGNED_TTL_SECONDS * 1000).toISOString();
+  url.searchParams.set('X-Amz-Signature', signature(state, method, url.pathname, amzDate, String(ttlSeconds)));
+  const expiresAt = new Date(parseAmzDate(amzDate) + ttlSeconds * 1000).toISOString();
   return { url: url.href, expiresAt };
 }
 

@@ -20,6 +20,7 @@ import type {
   WorkspaceRecord,
 } from './model.js';
 import { questionsOf } from './batch-items.js';
+import type { ExportJob } from './exports.js';
 import { hiddenChoices } from './answers.js';
 import { walletBalance } from './money.js';
 import { advanceStudies } from './participants.js';
@@ -62,6 +63,8 @@ export class SandboxState {
   /** All submissions of all studies, in arrival order. */
   readonly submissions = new Map<string, SubmissionRecord>();
   private readonly submissionsByStudy = new Map<string, SubmissionRecord[]>();
+  /** Batch export jobs by export id; a deleted job is removed. */
+  readonly exports = new Map<string, ExportJob>();
   /** Response records per batch id, in the order participants submitted them. */
   readonly responses = new Map<string, ResponseRecord[]>();
   private sequence = 0;
