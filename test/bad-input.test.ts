@@ -33,6 +33,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   get_responses: { batch_id: UNKNOWN_ID },
   summarize_responses: { batch_id: UNKNOWN_ID },
   export_labels: { batch_id: UNKNOWN_ID, file_path: 'labels.csv' },
+  export_batch: { batch_id: UNKNOWN_ID, file_path: 'batch.zip' },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
 };
 

@@ -10,7 +10,7 @@ export default defineTool({
   name: 'get_study',
   title: 'Get study',
   description:
-    'A study with its status, places taken, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',
+    'Status, places taken, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',
   input: { study_id: prolificId('study') },
   output: {
     ...studyOut.shape,

@@ -17,6 +17,7 @@ import getResponses from './get_responses.js';
 import listWorkspaces from './list_workspaces.js';
 import summarizeResponses from './summarize_responses.js';
 import exportLabels from './export_labels.js';
+import exportBatch from './export_batch.js';
 import reviewSubmissions from './review_submissions.js';
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
@@ -39,5 +40,6 @@ export const allTools = [
   getResponses,
   summarizeResponses,
   exportLabels,
+  exportBatch,
   reviewSubmissions,
 ] as unknown as ToolDefinition[];

@@ -9,7 +9,7 @@ export default defineTool({
   name: 'publish_study',
   title: 'Publish study (spends money)',
   description:
-    "Publish an UNPUBLISHED study: participants start and the total cost is charged. Call without confirm_total_cost to get the quote; show it to the person; call again with confirm_total_cost equal to the quote only after they agree.",
+    "Publish an UNPUBLISHED study; participants start and the total cost is charged. Without confirm_total_cost it returns the quote: show the person, and call again with confirm_total_cost = that quote only once they agree.",
   input: {
     study_id: prolificId('study'),
     confirm_total_cost: z.int().min(0).max(1e9).optional().describe('The quoted total, minor units, as agreed by the person'),
