@@ -58,10 +58,12 @@ export async function findCreatedStudy(
   signal: AbortSignal,
 ): Promise<Study | undefined> {
   const { results } = await client.listStudies(signal);
-  const candidates = newestFirst(results.filter((study) => study.name === wanted.name && study.status === 'UNPUBLISHED'));
+  // The short form's status may be null; the full read settles it.
+  const draft = (study: Study) => study.status === 'UNPUBLISHED';
+  const candidates = newestFirst(results.filter((study) => study.name === wanted.name && (draft(study) || !study.status)));
   // The list's short form may lack the batch and the creation date, so each candidate is read in full.
   const full = await Promise.all(candidates.slice(0, STUDY_CANDIDATES).map((study) => client.getStudy(study.id, signal)));
-  return newestFirst(full.filter((study) => study.data_collection_id === wanted.batchId && createdSince(study, wanted.since)))[0];
+  return newestFirst(full.filter((study) => draft(study) && study.data_collection_id === wanted.batchId && createdSince(study, wanted.since)))[0];
 }
 
 function newest<T extends ApiObject>(records: T[]): T | undefined {

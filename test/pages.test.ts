@@ -45,6 +45,22 @@ describe('every page of every list', () => {
     const lastPages = during.filter((r) => r.url.includes(`/studies/${study.id}/submissions/`) && new URL(r.url).searchParams.get('offset') === '40');
     expect(lastPages).toHaveLength(2);
     expect(ok(await env.call('get_study', { study_id: study.id })).submissions_by_status).toEqual({ APPROVED: 45 });
+
+    // The global list pages by page/page_size, 20 a page unless asked otherwise, with absolute links.
+    const get = async (query: string) => {
+      const response = await fetch(`${env.sandbox.baseUrl}/api/v1/submissions/?study=${study.id}${query}`, { headers: { authorization: `Token ${env.sandbox.token}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const first = await get('');
+    expect(first.body.results).toHaveLength(20);
+    expect(first.body.meta.count).toBe(45);
+    expect(new URL(first.body._links.next.href).origin).toBe(env.sandbox.baseUrl);
+    expect(new URL(first.body._links.next.href).searchParams.get('page')).toBe('2');
+    const last = await get('&page=3');
+    expect(last.body.results).toHaveLength(5);
+    expect(last.body._links.next.href).toBeNull();
+    expect((await get('&page=2&page_size=40')).body.results).toHaveLength(5);
+    expect((await get('&page=4')).status).toBe(404);
   });
 
   it('resolves a lost create_study answer among eight studies on the batch to the newest', async () => {
