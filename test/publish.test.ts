@@ -74,6 +74,10 @@ describe('publish_study spends only with informed consent', () => {
         expect(result.text).toContain(`${workspace} has 100 GBP minor units available`);
         expect(result.text).toContain(`= ${study.total_cost} GBP minor units`);
       }
+      // A project that cannot be read leaves the batch's workspace, the same one here.
+      env.sandbox.faults.add({ kind: 'status', status: 404, path: /^\/api\/v1\/projects\//, times: Infinity });
+      const viaBatch = await env.call('publish_study', { study_id: study.id });
+      expect(viaBatch.text).toContain(`${workspace} has 100 GBP minor units available`);
       expect(env.sandbox.requests.some((r) => r.url.endsWith(`/workspaces/${workspace}/balance/`) && r.status === 200)).toBe(true);
       expect(env.sandbox.requests.filter((r) => r.url.includes('/transition/'))).toHaveLength(0);
       expect(ok(await env.call('get_study', { study_id: study.id })).status).toBe('UNPUBLISHED');

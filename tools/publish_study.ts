@@ -35,7 +35,7 @@ export default defineTool({
       client.getMe(signal),
       availableBalance(client, study, signal),
     ]);
-    const currency = me.currency_code ?? 'GBP';
+    const currency = me.currency_code ?? ('available' in balance ? balance.currency : undefined) ?? 'GBP';
     const quote = { total_cost, currency };
     const terms = `"${study.name}": ${study.total_available_places} places × ${study.reward} reward = ${total_cost} ${currency} minor units in total, fees and VAT included`;
     if (config.maxPublishCost !== undefined && total_cost > config.maxPublishCost) {
@@ -43,12 +43,18 @@ export default defineTool({
         `Refused: publishing ${terms} is over this server's spending cap of ${config.maxPublishCost} (PROLIFIC_MAX_PUBLISH_COST). Nothing was published. Reduce places or reward (create a new study), or have the person raise the cap.`,
       );
     }
-    if ('available' in balance && balance.available < total_cost && (balance.currency ?? currency) === currency) {
+    const comparable = 'available' in balance && (balance.currency ?? currency) === currency;
+    if (comparable && balance.available < total_cost) {
       throw new ToolError(
         `Refused: workspace ${balance.workspace} has ${balance.available} ${currency} minor units available, less than the quote for ${terms}. Nothing was published. Top up the workspace on Prolific, or reduce places or reward (create a new study).`,
       );
     }
-    const unchecked = 'unchecked' in balance ? ` The balance was not checked: ${balance.unchecked}.` : '';
+    const unchecked =
+      'unchecked' in balance
+        ? ` The balance was not checked: ${balance.unchecked}.`
+        : comparable
+          ? ''
+          : ` The balance was not checked: it is in ${balance.currency}, the quote in ${currency}.`;
     if (args.confirm_total_cost !== undefined && args.confirm_total_cost !== total_cost) {
       throw new ToolError(
         `Not published: confirm_total_cost ${args.confirm_total_cost} does not match the current quote for ${terms}. Show the person this total; if they agree, call publish_study with confirm_total_cost=${total_cost}.`,
@@ -107,10 +113,14 @@ async function availableBalance(
   }
 }
 
+/** The project decides who pays; a project that cannot be read leaves the batch's workspace as the best guess. */
 async function payingWorkspace(client: ProlificClient, study: Study, signal: AbortSignal): Promise<string | undefined> {
   const project = typeof study.project === 'string' ? study.project : (study.project as { id?: unknown } | undefined)?.id;
   if (typeof project === 'string' && project) {
-    const { workspace } = await client.getProject(project, signal);
+    const { workspace } = await client.getProject(project, signal).catch((error: unknown) => {
+      if (signal.aborted || !study.data_collection_id) throw error;
+      return { workspace: undefined };
+    });
     const id = typeof workspace === 'string' ? workspace : workspace?.id;
     if (id) return id;
   }
