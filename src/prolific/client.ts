@@ -247,12 +247,9 @@ export class ProlificClient {
    */
   async openDownload(url: string, signal?: AbortSignal): Promise<Readable> {
     return this.withRetries(signal, async () => {
-      const answer = await this.exchange(url, 'GET', { headers: {}, signal });
-      if (answer.statusCode >= 300) {
-        const text = await answer.body.text().catch(() => '');
-        throw apiError({ status: answer.statusCode, headers: answer.headers, text }, 'GET', 'the presigned download URL', describeErrorBody(text, 'download refused'));
-      }
-      return answer.body;
+      const answer = await this.send(url, 'GET', { headers: {}, signal, stream: true });
+      if (!answer.stream) throw apiError(answer, 'GET', 'the presigned download URL', describeErrorBody(answer.text, 'download refused'));
+      return answer.stream;
     });
   }
 
@@ -419,31 +416,14 @@ export class ProlificClient {
 
   /**
    * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
-   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
+   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text;
+   * with `stream`, a successful answer's body is handed over unread.
    */
   private async send(
     url: string,
     method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean },
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean },
   ): Promise<Answer> {
-    try {
-      const answer = await this.exchange(url, method, init);
-      const { statusCode: status, headers } = answer;
-      if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
-      const read = await readJsonBody(answer.body);
-      if ('value' in read) return { status, headers, text: '', json: read.value };
-      return 'text' in read ? { status, headers, text: read.text } : { status, headers, text: '', malformed: true };
-    } catch (error) {
-      throw this.networkFailure(url, error, init.signal);
-    }
-  }
-
-  /** The request itself; the body is left for the caller to read. */
-  private async exchange(
-    url: string,
-    method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal },
-  ): Promise<Dispatcher.ResponseData> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
       keepAliveTimeout: 10_000,
@@ -452,19 +432,26 @@ export class ProlificClient {
       bodyTimeout: this.timeoutMs,
     });
     try {
-      return await request(url, { method, headers: init.headers, body: init.body, signal: init.signal, dispatcher: this.dispatcher });
+      const answer = await request(url, {
+        method,
+        headers: init.headers,
+        body: init.body,
+        signal: init.signal,
+        dispatcher: this.dispatcher,
+      });
+      const { statusCode: status, headers } = answer;
+      if (init.stream && status < 300) return { status, headers, text: '', stream: answer.body };
+      if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
+      const read = await readJsonBody(answer.body);
+      if ('value' in read) return { status, headers, text: '', json: read.value };
+      return 'text' in read ? { status, headers, text: read.text } : { status, headers, text: '', malformed: true };
     } catch (error) {
-      throw this.networkFailure(url, error, init.signal);
+      if (init.signal?.aborted) throw init.signal.reason ?? error;
+      // undici's messages can quote the request; keep only the kind of failure.
+      const code = (error as { code?: string }).code;
+      const target = new URL(url).origin === this.origin ? 'the Prolific API' : 'the presigned storage URL';
+      throw new ProlificNetworkError(`Could not reach ${target} (${code ?? (error as Error).name}).`, { cause: error });
     }
-  }
-
-  private networkFailure(url: string, error: unknown, signal: AbortSignal | undefined): unknown {
-    if (error instanceof ProlificNetworkError) return error;
-    if (signal?.aborted) return signal.reason ?? error;
-    // undici's messages can quote the request; keep only the kind of failure.
-    const code = (error as { code?: string }).code;
-    const target = new URL(url).origin === this.origin ? 'the Prolific API' : 'the presigned storage URL';
-    return new ProlificNetworkError(`Could not reach ${target} (${code ?? (error as Error).name}).`, { cause: error });
   }
 
   /** Retries transient failures (429, 502–504, connection errors) with exponential backoff and full jitter. */
@@ -529,6 +516,8 @@ interface Answer {
   json?: Record<string, unknown>;
   /** The answer began as a JSON object but was not valid JSON. */
   malformed?: true;
+  /** With `stream`, a successful answer's body, unread. */
+  stream?: Readable;
 }
 
 function apiError(answer: Answer, method: string, path: string, detail: string): ProlificApiError {
