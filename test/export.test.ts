@@ -53,6 +53,14 @@ describe('export_batch', () => {
     expect(storage.every((r) => !r.authorization)).toBe(true);
   });
 
+  it('leaves no file behind when the download breaks off', async () => {
+    env.sandbox.faults.add({ kind: 'truncate', origin: 'storage', path: /^\/task-builder-exports\// });
+    const result = await env.call('export_batch', { batch_id: batchId, file_path: 'cut.zip' });
+    expect(result.isError).toBe(true);
+    expect(result.text).toContain('broke off');
+    await expect(readFile(join(env.dir, 'cut.zip'))).rejects.toThrow('ENOENT');
+  });
+
   it('asks for one study only when given study_id', async () => {
     ok(await env.call('export_batch', { batch_id: batchId, file_path: 'one.zip', study_id: studyId }));
     const post = env.sandbox.requests.filter((r) => r.method === 'POST' && r.url.includes('/export')).at(-1)!;

@@ -60,7 +60,15 @@ export default defineTool({
     if (job.status !== 'complete' || typeof job.url !== 'string') {
       throw new ToolError(`Prolific's export of batch ${args.batch_id} answered status "${job.status}" without a download link; nothing was saved. Try again later.`);
     }
-    await writeTarget(target, args.file_path, args.overwrite, [await client.openDownload(job.url, signal)], signal);
+    const download = await client.openDownload(job.url, signal);
+    try {
+      await writeTarget(target, args.file_path, args.overwrite, [download], signal);
+    } catch (error) {
+      if (signal.aborted || error instanceof ToolError) throw error;
+      // undici's messages can quote the request; the kind of failure is enough.
+      const code = (error as { code?: string }).code ?? (error as Error).name;
+      throw new ToolError(`The download of the export broke off (${code}); nothing was saved. Call export_batch again.`);
+    }
     const { size: bytes } = await stat(target);
     try {
       const entries = await zipEntries(target, signal);
