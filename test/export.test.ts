@@ -61,6 +61,20 @@ describe('export_batch', () => {
     await expect(readFile(join(env.dir, 'cut.zip'))).rejects.toThrow('ENOENT');
   });
 
+  it('asks again after a lost answer and gets the same job, not a second one', async () => {
+    const { processingMs } = env.sandbox.state.settings;
+    // Long enough that the job is still generating when it is asked for again.
+    env.sandbox.state.settings.processingMs = 500;
+    try {
+      env.sandbox.faults.add({ kind: 'reset-after', method: 'POST', path: /\/export$/ });
+      const before = env.sandbox.state.exports.size;
+      ok(await env.call('export_batch', { batch_id: batchId, file_path: 'again.zip' }));
+      expect(env.sandbox.state.exports.size).toBe(before + 1);
+    } finally {
+      env.sandbox.state.settings.processingMs = processingMs;
+    }
+  });
+
   it('asks for one study only when given study_id', async () => {
     ok(await env.call('export_batch', { batch_id: batchId, file_path: 'one.zip', study_id: studyId }));
     const post = env.sandbox.requests.filter((r) => r.method === 'POST' && r.url.includes('/export')).at(-1)!;

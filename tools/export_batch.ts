@@ -6,6 +6,7 @@ import { prolificId } from '../src/shapes.js';
 import { resolveInsideRoots } from '../src/upload-source.js';
 import { checkTarget, writeTarget } from '../src/output-file.js';
 import { waitFor } from '../src/wait.js';
+import { createOnce } from '../src/create-once.js';
 import { zipEntries } from '../src/zip-entries.js';
 
 /** Prolific builds exports out of band; a batch of many thousand responses takes minutes. */
@@ -35,7 +36,14 @@ export default defineTool({
     const target = await resolveInsideRoots(args.file_path, await uploadRoots(), 'write');
     await checkTarget(target, args.file_path, args.overwrite);
 
-    let job = await client.requestBatchExport(args.batch_id, args.study_id ? { study_id: args.study_id } : {}, signal);
+    const request = () => client.requestBatchExport(args.batch_id, args.study_id ? { study_id: args.study_id } : {}, signal);
+    // Asking again while the job generates returns that job rather than another, so a lost answer is asked again.
+    let job = await createOnce({
+      what: `Requesting an export of batch ${args.batch_id}`,
+      attempt: request,
+      find: request,
+      howToCheck: 'Call export_batch again: while that export generates, Prolific returns it rather than starting another.',
+    });
     if (job.status === 'generating' && job.export_id) {
       const exportId = job.export_id;
       const waited = await waitFor(
