@@ -63,7 +63,7 @@ export default defineTool({
       job = waited.value;
     }
     if (job.status === 'failed') {
-      throw new ToolError(`Prolific could not generate export ${job.export_id ?? ''} of batch ${args.batch_id}. Call export_batch again to retry; a failed job is never reused.`);
+      throw new ToolError(`Prolific could not generate the export${job.export_id ? ` ${job.export_id}` : ''} of batch ${args.batch_id}. Call export_batch again to retry; a failed job is never reused.`);
     }
     if (job.status !== 'complete' || typeof job.url !== 'string') {
       throw new ToolError(`Prolific's export of batch ${args.batch_id} answered status "${job.status}" without a download link; nothing was saved. Try again later.`);
