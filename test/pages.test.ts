@@ -74,6 +74,14 @@ describe('every page of every list', () => {
     expect(found.id).toBe(newest.id);
     const creates = env.sandbox.requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/api/v1/studies/');
     expect(creates.filter((r) => (r.body as { name?: string }).name === 'Eight')).toHaveLength(8);
+
+    // The sandbox lists studies newest first, in pages.
+    const response = await fetch(`${env.sandbox.baseUrl}/api/v1/studies/?limit=3`, { headers: { authorization: `Token ${env.sandbox.token}` } });
+    const page = (await response.json()) as { results: { id: string; date_created: string }[]; meta: { count: number }; _links: { next: { href: string } } };
+    expect(page.results[0]?.id).toBe(newest.id);
+    expect(page.results.map((s) => s.date_created)).toEqual(page.results.map((s) => s.date_created).sort().reverse());
+    expect(page.meta.count).toBe(env.sandbox.state.studies.size);
+    expect(new URL(page._links.next.href).searchParams.get('offset')).toBe('3');
   });
 });
 
