@@ -85,11 +85,7 @@ describe('tool failures come back as actionable isError results', () => {
     expect(empty.text).toContain('UNINITIALISED');
     expect(empty.text).toContain('upload_file');
 
-    // Processing long enough that the next call surely sees it, however busy the machine running the tests.
-    const { processingMs } = env.sandbox.state.settings;
-    env.sandbox.state.settings.processingMs = 10_000;
     const uploaded = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, wait: false }));
-    env.sandbox.state.settings.processingMs = processingMs;
     expect(uploaded.status).toBe('PROCESSING');
     const early = await env.call('setup_batch', { batch_id: batch.id });
     expect(early.isError).toBe(true);
