@@ -102,17 +102,17 @@ async function main(): Promise<void> {
   console.log(`  ${set.instructions.length} instructions set`);
   if (set.deprecation) console.log(`  note: ${set.deprecation}`);
 
-  step('setup_batch (2 reviews per participant)');
-  const ready = await call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 });
+  step('setup_batch (every participant rates all 8 reviews)');
+  const ready = await call('setup_batch', { batch_id: batch.id, tasks_per_group: 8 });
   console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
 
   step('create_study (5 annotators per review)');
   const study = await call('create_study', {
     batch_id: batch.id,
     name: 'Rate the sentiment of product reviews',
-    description: '<p>Read two short product reviews and tell us how the customer felt.</p>',
-    reward: 100,
-    estimated_completion_time: 4,
+    description: '<p>Read eight short product reviews and tell us how each customer felt.</p>',
+    reward: 150,
+    estimated_completion_time: 8,
     annotators_per_task: 5,
   });
   console.log(`  study ${study.id}: ${study.status}, ${study.total_available_places} places × ${study.reward}p`);
@@ -145,9 +145,13 @@ async function main(): Promise<void> {
   console.log(`  CSV report: ${rows.length} rows; columns: ${Object.keys(rows[0] ?? {}).join(' | ')}`);
   const reviewOf = new Map(rows.map((row) => [row.task_id ?? '', row.review ?? '']));
 
-  step('summarize_responses');
+  step('summarize_responses (method: majority)');
+  const majority = await call('summarize_responses', { batch_id: batch.id, method: 'majority' });
+  printLabels(majority, reviewOf);
+
+  step('summarize_responses (5 ratings a review, 8 reviews an annotator: Dawid–Skene by default)');
   const summary = await call('summarize_responses', { batch_id: batch.id });
-  printLabels(summary, reviewOf);
+  printModelled(summary, majority, reviewOf);
 
   step('review_submissions APPROVE (pays everyone awaiting review)');
   const awaiting = await call('get_study', { study_id: study.id });
@@ -157,8 +161,23 @@ async function main(): Promise<void> {
 
   step('export_labels');
   const exported = await call('export_labels', { batch_id: batch.id, file_path: join(exportDir, 'review-labels.csv') });
-  console.log(`  ${exported.rows} rows → ${exported.file_path}`);
+  console.log(`  ${exported.rows} rows (${exported.method}) → ${exported.file_path}`);
   console.log(`  columns: ${exported.columns.join(' | ')}`);
+
+  step('rerun_contested (below_confidence 0.9): a follow-up round, quoted, not published');
+  const rerun = await call('rerun_contested', {
+    batch_id: batch.id,
+    study_id: study.id,
+    below_confidence: 0.9,
+    annotators_per_task: 3,
+    reward: 150,
+    estimated_completion_time: 8,
+  });
+  if (rerun.items === 0) console.log(`  ${rerun.message}`);
+  else {
+    console.log(`  ${rerun.items} contested reviews → dataset ${rerun.dataset_id}, batch ${rerun.batch_id}, study ${rerun.study_id} (${rerun.status})`);
+    console.log(`  quoted: ${rerun.total_cost} ${rerun.currency} minor units for ${rerun.total_available_places} places; publish_study would spend it`);
+  }
 
   printAgreement(summary);
   await client.close();
@@ -178,6 +197,21 @@ function printLabels(summary: Record<string, any>, reviewOf: Map<string, string>
   }
 }
 
+/** Per review: the Dawid–Skene label and its confidence, marked where it differs from the majority. */
+function printModelled(summary: Record<string, any>, majority: Record<string, any>, reviewOf: Map<string, string>): void {
+  const sentiment = summary.instructions[0];
+  const votes = new Map((majority.instructions[0].tasks as Record<string, any>[]).map((task) => [task.task_id, task.majority ?? 'tie']));
+  console.log(`  method: ${summary.method}`);
+  for (const task of sentiment.tasks) {
+    const review = reviewOf.get(task.task_id) ?? task.task_id;
+    const shown = review.length > 48 ? `${review.slice(0, 47)}…` : review;
+    const differs = votes.get(task.task_id) === task.label ? '' : `  ≠ majority ${votes.get(task.task_id)}`;
+    console.log(`  ${shown.padEnd(49)} ${`${task.label} (${task.confidence.toFixed(3)})`.padEnd(20)}${differs}`);
+  }
+  const worst = summary.participants.slice(0, 3).map((p: Record<string, any>) => `${p.participant_id.slice(-6)} ${fixed(p.estimated_accuracy)}`);
+  console.log(`  least accurate annotators (estimated): ${worst.join(', ')}`);
+}
+
 /** The last word: how far the labels can be trusted. */
 function printAgreement(summary: Record<string, any>): void {
   console.log('\n■ Majority labels and agreement (summarize_responses)');
@@ -194,7 +228,9 @@ function printAgreement(summary: Record<string, any>): void {
   }
   const worst = summary.participants.slice(0, 3).map((p: Record<string, any>) => `${p.participant_id.slice(-6)} ${fixed(p.agreement_with_majority)}`);
   console.log(`  annotators least in line with the others: ${worst.join(', ')}`);
-  console.log('  (Sandbox annotators do not read the text: each task hides a seeded answer; most annotators are careful, a few careless or random.)');
+  console.log(
+    '  (Sandbox annotators do not read the text: the demo file states each review\'s answer in META_SANDBOX_ANSWER_ columns; most annotators are careful, a few careless, random or confusing one option for another.)',
+  );
   console.log('\nDone: a whole annotation run, rehearsed against the sandbox. Nothing was spent.');
 }
 

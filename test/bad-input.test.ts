@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { RecordingStdioTransport } from './support/recording-stdio.js';
 import { FAST, callTool } from './support/env.js';
 
@@ -34,6 +35,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   summarize_responses: { batch_id: UNKNOWN_ID },
   export_labels: { batch_id: UNKNOWN_ID, file_path: 'labels.csv' },
   export_batch: { batch_id: UNKNOWN_ID, file_path: 'batch.zip' },
+  rerun_contested: { batch_id: UNKNOWN_ID, below_confidence: 0.9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
 };
 
@@ -73,7 +75,7 @@ describe('a corpus of malformed arguments over real stdio', () => {
   let tools: Tool[];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ ...FAST, token: TOKEN });
+    sandbox = await startCheckedSandbox({ ...FAST, token: TOKEN }, { requests: true });
     transport = new RecordingStdioTransport(process.execPath, [BIN], {
       PATH: process.env.PATH,
       PROLIFIC_URL: sandbox.baseUrl,

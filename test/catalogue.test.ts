@@ -5,7 +5,7 @@ import { startEnv, type TestEnv } from './support/env.js';
 
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
-const LABELS = ['summarize_responses', 'export_labels', 'export_batch', 'review_submissions'];
+const LABELS = ['summarize_responses', 'export_labels', 'export_batch', 'rerun_contested', 'review_submissions'];
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
 describe('tool catalogue', () => {

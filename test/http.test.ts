@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { FAST, INSTRUCTIONS, ROWS, callTool, ok } from './support/env.js';
 
 const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
@@ -114,7 +115,7 @@ describe('Streamable HTTP', () => {
     let elicitations = 0;
 
     beforeAll(async () => {
-      sandbox = await startSandbox({ ...FAST, token: PROLIFIC_TOKEN });
+      sandbox = await startCheckedSandbox({ ...FAST, token: PROLIFIC_TOKEN }, { requests: true });
       const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN };
       instances = await Promise.all([startInstance([], env), startInstance([], env)]);
       let next = 0;

@@ -247,7 +247,7 @@ describe('labels from a sandbox batch with known truth, checked by an independen
     job = await runJob(env, { rows: ROWS, instructions: [SENTIMENT, ASPECTS, GENUINE, WHY, WEIGHT], tasksPerGroup: 4, annotators: 5, places: 28 });
     equal = await runJob(env, { rows: ROWS, instructions: [SENTIMENT], tasksPerGroup: 4, annotators: 3 });
     raw = await fetchResponses(env, job.batchId);
-    summary = ok(await env.call('summarize_responses', { batch_id: job.batchId }));
+    summary = ok(await env.call('summarize_responses', { batch_id: job.batchId, method: 'majority' }));
   }, 60_000);
   afterAll(async () => {
     await env.close();
@@ -377,8 +377,8 @@ describe('labels from a sandbox batch with known truth, checked by an independen
   describe('export_labels', () => {
     it('writes one CSV row per task: the datapoint, task_id, and the majority, share and ratings per instruction', async () => {
       const file = join(env.dir, 'labels.csv');
-      const result = ok(await env.call('export_labels', { batch_id: job.batchId, file_path: file }));
-      expect(result).toMatchObject({ rows: 24, file_path: file });
+      const result = ok(await env.call('export_labels', { batch_id: job.batchId, file_path: file, method: 'majority' }));
+      expect(result).toMatchObject({ rows: 24, file_path: file, method: 'majority' });
       expect(result.columns.slice(0, 3)).toEqual(['text', 'META_ID', 'task_id']);
       expect(result.columns).toContain('what_is_the_sentiment_of_this_review_share');
       const rows = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
@@ -409,7 +409,7 @@ describe('labels from a sandbox batch with known truth, checked by an independen
       expect(refused.text).toContain('overwrite');
       expect(await readFile(file, 'utf8')).toBe('keep me\n');
 
-      ok(await env.call('export_labels', { batch_id: job.batchId, file_path: file, format: 'jsonl', overwrite: true }));
+      ok(await env.call('export_labels', { batch_id: job.batchId, file_path: file, format: 'jsonl', overwrite: true, method: 'majority' }));
       const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
       expect(lines).toHaveLength(24);
       const aspects = new Map(summary.instructions[1].tasks.map((t: Record<string, any>) => [t.task_id, t]));
@@ -464,7 +464,7 @@ describe('summarize_responses on a large batch', () => {
       expect(empty).toMatchObject({ responses: 0, participants: [] });
       expect(empty.note).toContain('No responses yet');
 
-      const outcome = await env.call('summarize_responses', { batch_id: job.batchId });
+      const outcome = await env.call('summarize_responses', { batch_id: job.batchId, method: 'majority' });
       const summary = ok(outcome);
       expect(countTokens(JSON.stringify(outcome.raw))).toBeLessThanOrEqual(20_000);
       expect(summary.note).toContain('export_labels');
@@ -478,6 +478,16 @@ describe('summarize_responses on a large batch', () => {
         expect(keys).toEqual([...keys].sort((a: number, b: number) => a - b));
       }
       expect(summary.instructions[0].tasks.filter((t: { tie?: boolean }) => t.tie).length).toBe(Math.min(summary.instructions[0].ties, summary.instructions[0].tasks_shown));
+
+      // Four ratings a task and twenty answers an annotator: Dawid–Skene by default, within the same cap, least confident first.
+      const modelled = await env.call('summarize_responses', { batch_id: job.batchId });
+      expect(ok(modelled).method).toBe('dawid_skene');
+      expect(countTokens(JSON.stringify(modelled.raw))).toBeLessThanOrEqual(20_000);
+      for (const section of ok(modelled).instructions) {
+        expect(section.tasks_shown).toBeGreaterThan(10);
+        const confidences = section.tasks.map((t: { confidence: number }) => t.confidence);
+        expect(confidences).toEqual([...confidences].sort((a: number, b: number) => a - b));
+      }
       const exported = ok(await env.call('export_labels', { batch_id: job.batchId, file_path: join(env.dir, 'all.csv') }));
       expect(exported.rows).toBe(300);
     } finally {

@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { parseFaultSpec, startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import { parseFaultSpec, type RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 
 const DATASETS = '/api/v1/data-collection/datasets';
 
@@ -21,7 +22,7 @@ describe('sandbox fault injection', () => {
   const lastRequest = () => sandbox.requests.at(-1);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ processingMs: 20 });
+    sandbox = await startCheckedSandbox({ processingMs: 20 }, { requests: false });
     const workspaces = (await (await send(sandbox, 'GET', '/api/v1/workspaces')).json()) as { results: { id: string }[] };
     workspaceId = workspaces.results[0]?.id ?? '';
   });
@@ -237,7 +238,7 @@ describe('fault specs for the CLI', () => {
 
 describe('sandbox faults from the start', () => {
   it('applies initial rules and closes promptly while a long delay is pending', async () => {
-    const sandbox = await startSandbox({ faults: [{ kind: 'delay', path: '/api/v1/users/me', delayMs: 60_000 }] });
+    const sandbox = await startCheckedSandbox({ faults: [{ kind: 'delay', path: '/api/v1/users/me', delayMs: 60_000 }] }, { requests: false });
     const pending = fetch(`${sandbox.baseUrl}/api/v1/users/me`, { headers: { Authorization: `Token ${sandbox.token}` } }).then(
       () => 'answered',
       () => 'dropped',

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 
 // No returns or time-outs, so that every place submits and counts are exact.
 const FAST: SandboxOptions = { processingMs: 30, participantIntervalMs: 10, completionMs: 20, workspaces: 2, returnRate: 0, timeoutRate: 0 };
@@ -111,7 +112,7 @@ describe('sandbox', () => {
   let workspaceId: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox(FAST);
+    sandbox = await startCheckedSandbox(FAST, { requests: false });
     const workspaces = await call(sandbox, 'GET', '/api/v1/workspaces/');
     workspaceId = workspaces.body.results[0].id;
   });
@@ -572,7 +573,7 @@ describe('sandbox', () => {
 
 describe('sandbox money and determinism', () => {
   it('refuses to publish beyond the balance of the project workspace', async () => {
-    const sandbox = await startSandbox({ ...FAST, balance: 1000 });
+    const sandbox = await startCheckedSandbox({ ...FAST, balance: 1000 }, { requests: false });
     try {
       const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
       const projectId = (await call(sandbox, 'GET', `/api/v1/workspaces/${workspaceId}/projects/`)).body.results[0].id;
@@ -590,7 +591,7 @@ describe('sandbox money and determinism', () => {
   it('gives the same ids and answers for the same seed and requests', async () => {
     const runs: unknown[] = [];
     for (let run = 0; run < 2; run += 1) {
-      const sandbox = await startSandbox({ ...FAST, token: 'sandbox-fixed' });
+      const sandbox = await startCheckedSandbox({ ...FAST, token: 'sandbox-fixed' }, { requests: false });
       try {
         const workspaceId = (await call(sandbox, 'GET', '/api/v1/workspaces/')).body.results[0].id;
         const batchId = await readyBatch(sandbox, workspaceId);
@@ -614,7 +615,7 @@ describe('sandbox money and determinism', () => {
   it('leaves no listener behind after close', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
     const before = servers();
-    const sandbox = await startSandbox(FAST);
+    const sandbox = await startCheckedSandbox(FAST, { requests: false });
     expect(servers()).toBe(before + 2);
     await call(sandbox, 'GET', '/api/v1/users/me/');
     await sandbox.close();

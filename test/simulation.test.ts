@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { NOT_THE_CLIENT } from './support/contract.js';
 
 /** The simulated participants: diligence, pace, answer times, returns and time-outs, all from the seed. */
 
@@ -56,7 +57,7 @@ describe('simulated participants', () => {
       const { studyId } = await finishedStudy(env, 1);
       const patched = await fetch(`${env.sandbox.baseUrl}/api/v1/studies/${studyId}/`, {
         method: 'PATCH',
-        headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json' },
+        headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json', ...NOT_THE_CLIENT },
         body: JSON.stringify({ total_available_places: 8 }),
       });
       expect(((await patched.json()) as { status: string }).status).toBe('ACTIVE');
@@ -90,7 +91,7 @@ describe('simulated participants', () => {
     };
     const first = await run();
     const kinds = new Set(first.map((s) => s.profile.diligence));
-    expect(kinds).toEqual(new Set(['careful', 'careless', 'random']));
+    expect(kinds).toEqual(new Set(['careful', 'careless', 'random', 'confuser']));
     const pace = (kind: string) => {
       const of = first.filter((s) => s.profile.diligence === kind).map((s) => s.finishesAt - s.startedAt);
       return of.reduce((a, b) => a + b, 0) / of.length;
@@ -100,6 +101,7 @@ describe('simulated participants', () => {
     for (const s of first) {
       if (s.profile.diligence === 'careful') expect(s.profile.reliability).toBeGreaterThanOrEqual(0.85);
       if (s.profile.diligence === 'random') expect(s.profile.reliability).toBe(0);
+      if (s.profile.diligence === 'confuser') expect(s.profile.shift).toBeGreaterThanOrEqual(0);
     }
     const again = await run();
     expect(again.map((s) => [s.id, s.participantId, s.profile, s.outcome, s.taskGroup])).toEqual(

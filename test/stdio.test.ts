@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import type { RunningSandbox } from '../src/sandbox/index.js';
+import { startCheckedSandbox } from './support/contract.js';
 import { RecordingStdioTransport } from './support/recording-stdio.js';
 import { FAST, INSTRUCTIONS, ROWS, callTool, ok } from './support/env.js';
 
@@ -25,7 +26,7 @@ describe('the built binary over real stdio', () => {
     let client: Client;
 
     beforeAll(async () => {
-      sandbox = await startSandbox({ ...FAST, token: TOKEN });
+      sandbox = await startCheckedSandbox({ ...FAST, token: TOKEN }, { requests: true });
       transport = new RecordingStdioTransport(process.execPath, [BIN], baseEnv({ PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: TOKEN }));
       client = new Client({ name: 'stdio-test', version: '1.0.0' });
       await client.connect(transport);

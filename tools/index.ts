@@ -18,6 +18,7 @@ import listWorkspaces from './list_workspaces.js';
 import summarizeResponses from './summarize_responses.js';
 import exportLabels from './export_labels.js';
 import exportBatch from './export_batch.js';
+import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
@@ -41,5 +42,6 @@ export const allTools = [
   summarizeResponses,
   exportLabels,
   exportBatch,
+  rerunContested,
   reviewSubmissions,
 ] as unknown as ToolDefinition[];

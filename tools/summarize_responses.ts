@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
-import { batchQuestions } from '../src/batch-items.js';
+import { labelMethod, MODEL_MIN_ANSWERS, modelSupport, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
+import { readLabelSource } from '../src/labels-source.js';
 import type { BatchResponse, Instruction } from '../src/prolific/types.js';
-import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, TaskLabel } from '../src/stats/labels.js';
+import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, Method, TaskLabel } from '../src/stats/labels.js';
 
 /**
  * Both copies of the result (structured and text) reach the agent, so its JSON stays under this many
@@ -26,38 +27,45 @@ export default defineTool({
   name: 'summarize_responses',
   title: 'Summarize responses',
   description:
-    "Labels and agreement from a batch's responses. Per multiple-choice instruction: each task's counts, majority (null on a tie) and share, Krippendorff's alpha, Fleiss' kappa, percent agreement; per annotator, agreement with the others' majority, worst first; counts and examples of text answers. Big batches list the most contested tasks; export_labels writes all.",
+    "Labels and agreement per choice question (votes, majority, dawid_skene label/confidence, alpha, kappa), per annotator worst first (agreement, estimated_accuracy, META_GOLD_<question> gold accuracy), text digests. Big batches list the most contested tasks.",
   input: {
-    batch_id: prolificId('batch'),
+    batch_id: prolificId('batch').optional(),
+    ...pooledBatches,
+    method: labelMethod.describe('Default dawid_skene if tasks have 3+ ratings, annotators 10+'),
     instruction_id: prolificId('instruction').optional(),
   },
   output: {
     batch_id: z.string(),
     responses: z.number(),
-    instructions: z.array(z.looseObject({ instruction_id: z.string(), type: z.string() })),
-    participants: z.array(z.looseObject({ participant_id: z.string(), agreement_with_majority: z.number().nullable() })),
+    instructions: z.array(z.looseObject({ instruction_id: z.string() })),
+    participants: z.array(z.looseObject({ participant_id: z.string() })),
     note: z.string().optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async run(args, { client, signal }) {
-    const [{ results: records }, questions] = await Promise.all([
-      client.getResponses(args.batch_id, signal),
-      batchQuestions(client, args.batch_id, signal),
-    ]);
+  async run(args, context) {
+    const batchIds = pooledIds(args);
+    const batchId = batchIds[0] as string;
+    const source = await readLabelSource(context, batchIds, false);
+    const { records, questions } = source;
     // Loaded on first use, so that starting the server costs nothing for them.
     const { analyseChoices, choiceInstruction, CHOICE_TYPES, mostContestedFirst } = await import('../src/stats/labels.js');
     let scope = instructionsOf(questions, records, choiceInstruction);
     if (args.instruction_id) {
       scope = scope.filter((instruction) => instruction.id === args.instruction_id);
       if (scope.length === 0) {
-        throw new ToolError(`instruction_id ${args.instruction_id} is not an instruction of batch ${args.batch_id}; get_batch lists them.`);
+        throw new ToolError(`instruction_id ${args.instruction_id} is not an instruction of batch ${batchId}; get_batch lists them.`);
       }
     }
     const inScope = new Set(scope.map((instruction) => instruction.id));
     const considered = records.filter((record) => inScope.has(record.response?.instruction_id));
+    const choiceScope = scope.filter((instruction) => CHOICE_TYPES.has(instruction.type));
+    const method: Method = resolveMethod(args.method, considered, new Set(choiceScope.map((instruction) => instruction.id)));
+    const pooled = batchIds.length > 1 ? { batch_ids: batchIds } : {};
     if (considered.length === 0) {
       return {
-        batch_id: args.batch_id,
+        batch_id: batchId,
+        ...pooled,
+        method,
         responses: 0,
         instructions: scope.map((i) => ({ instruction_id: i.id, type: i.type, description: clip(i.description, ROOMY.description) })),
         participants: [],
@@ -66,8 +74,7 @@ export default defineTool({
     }
     const { digestAnswers } = await import('../src/stats/text-answers.js');
 
-    const choiceScope = scope.filter((instruction) => CHOICE_TYPES.has(instruction.type));
-    const { choices, annotators } = analyseChoices(considered, choiceScope);
+    const { choices, annotators } = analyseChoices(considered, choiceScope, { method, ...(source.gold.size ? { gold: source.gold } : {}) });
     const analysis = new Map(choices.map((choice) => [choice.instruction_id, choice]));
     // One pass over the records, however many instructions and however often the heads are drawn.
     const recordsOf = new Map<string, BatchResponse[]>();
@@ -98,11 +105,19 @@ export default defineTool({
       });
 
     const notes: string[] = [];
+    const support = method === 'dawid_skene' ? modelSupport(considered, new Set(choiceScope.map((instruction) => instruction.id))) : undefined;
+    if (support && support.medianAnswers < MODEL_MIN_ANSWERS) {
+      notes.push(
+        `Most annotators gave fewer than ${MODEL_MIN_ANSWERS} answers, too few to estimate their accuracy well: Dawid–Skene labels and confidences are rough here, and majority is the safer method.`,
+      );
+    }
+    if (source.goldColumns.length) notes.push(`Gold answers from ${source.goldColumns.join(', ')}.`);
+    if (source.warning && source.goldColumns.length) notes.push(source.warning);
     const participants = fitting(annotators, annotatorRow, ANNOTATOR_BUDGET_CHARS);
     if (participants.length < annotators.length) {
-      notes.push(`Showing the ${participants.length} annotators with the lowest agreement of ${annotators.length}.`);
+      notes.push(`Showing the ${participants.length} annotators with the lowest ${method === 'dawid_skene' ? 'estimated accuracy' : 'agreement'} of ${annotators.length}.`);
     }
-    let fixed = { batch_id: args.batch_id, responses: considered.length, instructions: heads(ROOMY), participants };
+    let fixed = { batch_id: batchId, ...pooled, method, responses: considered.length, instructions: heads(ROOMY), participants };
     // Dozens of instructions with long descriptions: shorter descriptions and one example each leave room for labels.
     if (size(fixed) > BUDGET_CHARS / 2) fixed = { ...fixed, instructions: heads(TIGHT) };
     // What is left for task rows, keeping room for the note.
@@ -120,7 +135,9 @@ export default defineTool({
       return { ...head, tasks_shown: shown.length, tasks: shown };
     });
     if (!listAll) {
-      notes.push('Too many tasks to list: each instruction shows its most contested tasks (ties, then the weakest majorities). export_labels writes every task.');
+      notes.push(
+        `Too many tasks to list: each instruction shows its most contested tasks (${method === 'dawid_skene' ? 'lowest confidence first' : 'ties, then the weakest majorities'}). export_labels writes every task.`,
+      );
     }
     return { ...fixed, instructions, ...(notes.length ? { note: notes.join(' ') } : {}) };
   },
@@ -156,6 +173,9 @@ function instructionsOf(
 type TaskRow = Record<string, unknown>;
 
 function taskRow(task: TaskLabel): TaskRow {
+  if (task.confidence !== undefined) {
+    return { task_id: task.task_id, ratings: task.ratings, counts: task.counts, majority: task.majority, label: task.label, confidence: round(task.confidence) };
+  }
   return {
     task_id: task.task_id,
     ratings: task.ratings,
@@ -172,6 +192,8 @@ function annotatorRow(annotator: AnnotatorAgreement): Record<string, unknown> & 
     tasks: annotator.tasks,
     compared: annotator.compared,
     agreement_with_majority: round(annotator.agreement_with_majority),
+    ...(annotator.estimated_accuracy !== undefined ? { estimated_accuracy: round(annotator.estimated_accuracy) } : {}),
+    ...(annotator.gold_answers !== undefined ? { gold_answers: annotator.gold_answers, gold_accuracy: round(annotator.gold_accuracy ?? null) } : {}),
   };
 }
 

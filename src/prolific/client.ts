@@ -253,6 +253,20 @@ export class ProlificClient {
     });
   }
 
+  /**
+   * The first line of a presigned report (its CSV header), without downloading the rest: enough to see which
+   * columns the dataset has when a report of a big batch runs to tens of megabytes.
+   */
+  async reportHeader(url: string, signal?: AbortSignal): Promise<string> {
+    return this.withRetries(signal, async () => {
+      const answer = await this.send(url, 'GET', { headers: {}, signal, firstLine: true });
+      if (answer.status >= 300) {
+        throw apiError(answer, 'GET', 'the presigned report URL', describeErrorBody(answer.text, 'download refused'));
+      }
+      return answer.text;
+    });
+  }
+
   // Studies
 
   createStudy(body: ApiObject, signal?: AbortSignal): Promise<Study> {
@@ -422,7 +436,7 @@ export class ProlificClient {
   private async send(
     url: string,
     method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean },
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean; firstLine?: boolean },
   ): Promise<Answer> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
@@ -441,6 +455,7 @@ export class ProlificClient {
       });
       const { statusCode: status, headers } = answer;
       if (init.stream && status < 300) return { status, headers, text: '', stream: answer.body };
+      if (init.firstLine && status < 300) return { status, headers, text: await firstLine(answer.body) };
       if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
       const read = await readJsonBody(answer.body);
       if ('value' in read) return { status, headers, text: '', json: read.value };
@@ -471,6 +486,20 @@ export class ProlificClient {
     }
   }
 }
+
+/** Reads up to the first line break (at most 1 MiB) and drops the rest of the body unread. */
+async function firstLine(body: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += String(chunk);
+    const end = text.indexOf('\n');
+    if (end >= 0) return text.slice(0, end).replace(/\r$/, '');
+    if (text.length > FIRST_LINE_LIMIT) break;
+  }
+  return text;
+}
+
+const FIRST_LINE_LIMIT = 1 << 20;
 
 /** Reads never change anything, and the cost calculator is arithmetic; everything else may create or spend. */
 function isSafeToRepeat(method: Method, path: string): boolean {

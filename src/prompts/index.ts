@@ -19,7 +19,7 @@ export function registerPrompts(mcp: McpServer, deps: ServerDeps): void {
       'run_annotation_job',
       {
         title: 'Run an annotation job',
-        description: 'Label a dataset with human annotators on Prolific, from upload to exported majority labels, within a budget.',
+        description: 'Label a dataset with human annotators on Prolific, from upload to exported labels with their confidence, within a budget.',
         argsSchema: {
           data: z.string().describe('Path of a local .csv/.jsonl file, or a description of the datapoints'),
           question: z.string().describe('What annotators are asked about each datapoint'),
@@ -67,9 +67,10 @@ Work through these steps in order. Stop and ask me whenever something is unclear
 7. Cost check: compare the quoted total_cost with the budget. If it is over, do not publish: create a smaller study (fewer places or annotators) or ask me to raise the budget.
 8. publish_study without confirm_total_cost to get the quote. Show me the total, the places and the reward, and publish with confirm_total_cost only after I agree.
 9. get_study until the study is AWAITING REVIEW or COMPLETED.
-10. summarize_responses: tell me the majority labels, the ties, the agreement (Krippendorff's alpha: 0.8 or more is reliable, below 0.667 doubtful) and any annotators whose agreement_with_majority is far below the others.
+10. summarize_responses. With 3 or more ratings a task and 10 or more answers an annotator it uses Dawid–Skene (say which method it used): tell me the labels and how many have a confidence below 0.9, the agreement (Krippendorff's alpha: 0.8 or more is reliable, below 0.667 doubtful), and the annotators with the lowest estimated_accuracy (or agreement_with_majority) and any gold_accuracy.
+    If tasks stay contested (confidence below 0.9), offer a follow-up round for just those: rerun_contested with below_confidence 0.9 creates an UNPUBLISHED study and quotes it. Publish it only as in steps 7 and 8, with my agreement; once it has run, pass both batches as batch_ids to summarize_responses.
 11. Propose approvals with review_submissions (APPROVE pays the participants). Reject nobody without my agreement, and then only with a rejection_category and a respectful message of at least 100 characters.
-12. export_labels to a .csv or .jsonl file for the evaluation pipeline, and tell me where it is.`;
+12. export_labels to a .csv or .jsonl file for the evaluation pipeline (with batch_ids when there was a follow-up round): one row per datapoint with its label and confidence. Tell me where it is.`;
 }
 
 function reviewAnnotationQuality(args: { batch_id: string; study_id?: string | undefined }, readOnly: boolean): string {
@@ -77,12 +78,15 @@ function reviewAnnotationQuality(args: { batch_id: string; study_id?: string | u
   const decide = readOnly
     ? 'This server is read-only: list the approvals and rejections you propose, for me to carry out.'
     : 'Call review_submissions only after I agree: APPROVE the accepted ones (it pays them), and REJECT only those I confirm, with a rejection_category and a message of at least 100 characters that tells the participant what was wrong.';
+  const followUp = readOnly
+    ? 'propose a follow-up round for the tasks with confidence below 0.9 (rerun_contested, on a server that may write)'
+    : 'offer a follow-up round for the tasks with confidence below 0.9: rerun_contested creates an UNPUBLISHED study and quotes it; publish_study only with my agreement, then summarize both rounds with batch_ids';
   return `Review the annotation quality of batch ${args.batch_id} and propose which submissions of ${study} to approve.
 
-1. summarize_responses for the batch. For every multiple-choice instruction report Krippendorff's alpha (0.8 or more reliable, 0.667 to 0.8 tentative, below 0.667 doubtful), Fleiss' kappa when given, percent agreement, the number of ties and the most contested tasks.
-2. Flag weak annotators: agreement_with_majority clearly below the rest (for instance under 0.6, or 0.2 below the median) over enough comparisons (compared of 5 or more). Someone clicking at random agrees about one time in the number of options.
+1. summarize_responses for the batch (say which method it used: Dawid–Skene when tasks have 3+ ratings and annotators 10+ answers, else majority). For every multiple-choice instruction report Krippendorff's alpha (0.8 or more reliable, 0.667 to 0.8 tentative, below 0.667 doubtful), Fleiss' kappa when given, percent agreement, and the most contested tasks (lowest confidence, or ties).
+2. Flag weak annotators, with the best evidence first: gold_accuracy when the dataset has known answers (META_GOLD_ columns; gold_answers of 5 or more); then estimated_accuracy from Dawid–Skene, which also catches annotators who systematically give one option for another; then agreement_with_majority clearly below the rest (for instance under 0.6, or 0.2 below the median) over enough comparisons (compared of 5 or more). Someone clicking at random agrees about one time in the number of options.
 3. get_study: the submissions awaiting review, with the seconds each took. Very fast work with low agreement is the strongest sign of carelessness; low agreement alone can also mean a hard or ambiguous task, so look at the contested tasks before blaming anyone.
 4. Propose: approve everyone not flagged; for each flagged annotator show the evidence (agreement, comparisons, time) and suggest approve or reject.
 5. ${decide}
-6. Suggest next steps for the labels: export_labels for the pipeline, and more annotators for tasks that ended in a tie.`;
+6. Suggest next steps for the labels: export_labels for the pipeline, and ${followUp}.`;
 }

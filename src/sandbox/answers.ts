@@ -1,15 +1,18 @@
 /**
  * What a simulated participant answers. Each task has a hidden "truth" per instruction, drawn from the seed.
  * Participants differ in diligence: most are careful and give the hidden answer most of the time, a few are
- * careless, and a few click at random, so that agreement figures and per-annotator quality mean something
- * and can be checked against the truth.
+ * careless, a few click at random, and a few are systematic confusers who mostly give one wrong option in
+ * place of another (the next option but `shift`, the same for every task), as someone who misreads the scale
+ * would. So agreement figures, per-annotator quality and label models mean something and can be checked
+ * against the truth; confusers are where Dawid–Skene and majority vote part ways.
  */
 import type { AnnotatorProfile, AnswerItem, ChoiceOption, InstructionFields, OptionValue, ValidationRule } from './model.js';
 import { Random } from './random.js';
 
-/** Shares of careless and random annotators; everyone else is careful. */
+/** Shares of careless, random and confusing annotators; everyone else is careful. */
 const CARELESS_SHARE = 0.12;
 const RANDOM_SHARE = 0.08;
+const CONFUSER_SHARE = 0.1;
 
 /** How often a multi-select task's truth has a second option. */
 const SECOND_TRUTH = 0.4;
@@ -18,8 +21,14 @@ export function drawProfile(random: Random): AnnotatorProfile {
   const roll = random.next();
   if (roll < RANDOM_SHARE) return { diligence: 'random', reliability: 0 };
   if (roll < RANDOM_SHARE + CARELESS_SHARE) return { diligence: 'careless', reliability: hundredths(random.between(0.45, 0.65)) };
+  if (roll < RANDOM_SHARE + CARELESS_SHARE + CONFUSER_SHARE) {
+    return { diligence: 'confuser', reliability: hundredths(random.between(0.1, 0.25)), shift: hundredths(random.next()) };
+  }
   return { diligence: 'careful', reliability: hundredths(random.between(0.85, 0.98)) };
 }
+
+/** Confusers answer everything but choices with care. */
+const CONFUSER_TEXT_RELIABILITY = 0.9;
 
 function hundredths(value: number): number {
   return Math.round(value * 100) / 100;
@@ -46,19 +55,22 @@ const EXPLANATIONS = [
 /**
  * @param truth  drawn from the task and instruction only, so every participant of a task shares it
  * @param participant  drawn from the participant, task and instruction
+ * @param hidden  the hidden option indexes when the dataset states them; drawn from `truth` otherwise
  */
 export function simulateAnswer(
   fields: InstructionFields,
   truth: Random,
   participant: Random,
-  reliability: number,
+  profile: AnnotatorProfile,
   fileKeyPrefix: string,
+  hidden?: number[],
 ): AnswerItem[] {
+  const reliability = profile.diligence === 'confuser' ? CONFUSER_TEXT_RELIABILITY : profile.reliability;
   switch (fields.type) {
     case 'multiple_choice':
-      return chooseOptions(fields, truth, participant, reliability).map((option) => ({ value: option.value }));
+      return chooseOptions(fields, truth, participant, profile, hidden).map((option) => ({ value: option.value }));
     case 'multiple_choice_with_free_text':
-      return chooseOptions(fields, truth, participant, reliability).map((option) => ({
+      return chooseOptions(fields, truth, participant, profile, hidden).map((option) => ({
         value: option.value,
         explanation: participant.pick(EXPLANATIONS),
       }));
@@ -88,10 +100,17 @@ function isMultiSelect(fields: InstructionFields): boolean {
   return fields.answer_limit !== 1;
 }
 
-function chooseOptions(fields: InstructionFields, truth: Random, participant: Random, reliability: number): ChoiceOption[] {
+function chooseOptions(fields: InstructionFields, truth: Random, participant: Random, profile: AnnotatorProfile, stated?: number[]): ChoiceOption[] {
   const options = fields.options ?? [];
   if (options.length === 0) return [];
-  const hidden = hiddenChoices(fields, truth);
+  let hidden = stated ?? hiddenChoices(fields, truth);
+  let { reliability } = profile;
+  if (profile.diligence === 'confuser' && options.length > 1) {
+    // What they mostly see is the wrong option, and they answer it as carefully as anyone answers what they see.
+    const shift = 1 + Math.floor((profile.shift ?? 0) * (options.length - 1));
+    if (!participant.chance(reliability)) hidden = hidden.map((index) => (index + shift) % options.length);
+    reliability = 1;
+  }
   let chosen: number[];
   if (!isMultiSelect(fields)) {
     chosen = [participant.chance(reliability) ? (hidden[0] ?? 0) : participant.int(options.length)];

@@ -13,6 +13,7 @@ import { handlerIndex } from './handler-index.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
 import { SandboxState } from './state.js';
+import type { AnnotatorProfile } from './model.js';
 
 export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
@@ -41,6 +42,23 @@ export interface SandboxOptions {
   balance?: number;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
+  /**
+   * The annotators, in the order they arrive (then round again), instead of a random mix: e.g. six careful,
+   * three careless and four confusers, to rehearse a crowd whose make-up is known.
+   */
+  crowd?: AnnotatorProfile[];
+  /**
+   * Called with every exchange once its answer is ready, just before it is sent. For tests that check traffic
+   * against a description of the API.
+   */
+  observe?: (exchange: SandboxExchange) => void;
+}
+
+export interface SandboxExchange {
+  request: RecordedRequest;
+  headers: Headers;
+  /** A copy of the answer, free to read; absent when none was sent (a dropped connection). */
+  response?: Response;
 }
 
 export interface RecordedRequest {
@@ -93,6 +111,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       authorization: request.headers.has('authorization'),
       status: 0,
     };
+    const answer = await answerRequest(request, record);
+    options.observe?.({ request: record, headers: request.headers, response: answer.response?.clone() });
+    return answer;
+  }
+
+  async function answerRequest(request: Request, record: RecordedRequest): Promise<Answer> {
+    const { origin } = record;
     if (origin === 'api' && /json/i.test(request.headers.get('content-type') ?? '')) {
       record.body = parseOrText(await request.clone().text());
     }
@@ -136,6 +161,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     seed: options.seed ?? 42,
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
+    ...(options.crowd?.length ? { crowd: options.crowd } : {}),
     now: () => Date.now() + skewMs,
   });
   candidates = handlerIndex(createSandboxHandlers(state));

@@ -243,8 +243,11 @@ export interface StudyFields {
  * otherwise any answer at random. Random clickers have a reliability of 0.
  */
 export interface AnnotatorProfile {
-  diligence: 'careful' | 'careless' | 'random';
+  diligence: 'careful' | 'careless' | 'random' | 'confuser';
+  /** The chance of giving the hidden answer. */
   reliability: number;
+  /** Confusers: which other option they give instead, as a share of the way round the options (0–1). */
+  shift?: number;
 }
 
 export interface SubmissionRecord {

@@ -6,8 +6,9 @@
  * REVIEW, or APPROVED when the completion code approves automatically), returns the place, or runs past the
  * maximum allowed time. A place given back is offered again and its task group goes to the next participant.
  *
- * Participants differ (answers.ts): most are careful, a few careless, a few click at random, and the less
- * careful are quicker. Everything is worked out from timestamps when the state is read, events in time order,
+ * Participants differ (answers.ts): most are careful, a few careless, a few click at random, a few confuse
+ * one option for another, and the careless and random are quicker. A dataset may state the answers
+ * (META_SANDBOX_ANSWER_<question> columns) so that answers fit the datapoints. Everything is worked out from timestamps when the state is read, events in time order,
  * and every participant draws from their own seeded generator, so the outcome depends only on the seed and
  * the elapsed time.
  */
@@ -22,6 +23,7 @@ import { holdsPlace, publishIfDue, settleStudy } from './study-lifecycle.js';
 /** Time taken relative to `completionMs`, by diligence: careless and random annotators rush. */
 const PACE: Record<AnnotatorProfile['diligence'], [number, number]> = {
   careful: [0.8, 1.4],
+  confuser: [0.8, 1.4],
   careless: [0.4, 0.7],
   random: [0.25, 0.5],
 };
@@ -101,7 +103,9 @@ function admit(state: SandboxState, study: StudyRecord, plan: TaskPlan, startedA
   const random = derivedRandom(seed, study.id, 'participant', study.arrivals);
   const id = random.objectId();
   const participantId = random.objectId();
-  const profile = drawProfile(random);
+  const drawn = drawProfile(random);
+  const crowd = state.settings.crowd;
+  const profile = crowd?.length ? (crowd[study.arrivals % crowd.length] as AnnotatorProfile) : drawn;
   const [slowest, fastest] = PACE[profile.diligence];
   const duration = completionMs * random.between(slowest, fastest);
   const returns = random.chance(returnRate);
@@ -176,8 +180,9 @@ function recordResponses(state: SandboxState, batch: BatchRecord, submission: Su
           instruction.fields,
           truth,
           participant,
-          submission.profile.reliability,
+          submission.profile,
           `task-builder/${batch.id}/${responseId}`,
+          state.statedAnswer(batch, task, instruction),
         ),
       });
     }

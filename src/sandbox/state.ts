@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 
 import { notFound } from './errors.js';
 import type {
+  AnnotatorProfile,
   BatchRecord,
+  InstructionRecord,
   OptionValue,
   DatasetRecord,
   ProjectRecord,
@@ -23,9 +25,13 @@ import { questionsOf } from './batch-items.js';
 import type { ExportJob } from './exports.js';
 import { hiddenChoices } from './answers.js';
 import { walletBalance } from './money.js';
+import { columnFor } from '../question-key.js';
 import { advanceStudies } from './participants.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
+
+/** Dataset columns that state a task's answers in the sandbox: META_SANDBOX_ANSWER_<question key>. */
+const ANSWER_PREFIX = 'META_SANDBOX_ANSWER';
 
 export interface SandboxSettings {
   /** Origin of the API, e.g. http://127.0.0.1:PORT. */
@@ -44,6 +50,8 @@ export interface SandboxSettings {
   workspaces: number;
   /** Starting balance of every wallet (each workspace and the personal one), minor units. */
   balance: number;
+  /** Annotator profiles taken in arrival order instead of drawn at random. */
+  crowd?: AnnotatorProfile[];
   now: () => number;
 }
 
@@ -65,6 +73,8 @@ export class SandboxState {
   private readonly submissionsByStudy = new Map<string, SubmissionRecord[]>();
   /** Batch export jobs by export id; a deleted job is removed. */
   readonly exports = new Map<string, ExportJob>();
+  /** batch/instruction/column count → the dataset column stating its answers, or -1. */
+  private readonly answerColumns = new Map<string, number>();
   /** Response records per batch id, in the order participants submitted them. */
   readonly responses = new Map<string, ResponseRecord[]>();
   private sequence = 0;
@@ -169,9 +179,38 @@ export class SandboxState {
     const instruction = questionsOf(batch).find((candidate) => candidate.id === instructionId);
     if (!instruction) return [];
     const options = instruction.fields.options ?? [];
-    return hiddenChoices(instruction.fields, derivedRandom(this.settings.seed, batch.id, 'truth', task, instruction.id))
-      .map((index) => options[index]?.value)
-      .filter((value) => value !== undefined);
+    const hidden =
+      this.statedAnswer(batch, task, instruction) ??
+      hiddenChoices(instruction.fields, derivedRandom(this.settings.seed, batch.id, 'truth', task, instruction.id));
+    return hidden.map((index) => options[index]?.value).filter((value) => value !== undefined);
+  }
+
+  /**
+   * The option indexes the batch's dataset states for a task in a META_SANDBOX_ANSWER_<question> column
+   * (values separated by ";"), a sandbox convenience so that simulated answers fit the datapoints; undefined
+   * when there is no such column or the cell names no option.
+   */
+  statedAnswer(batch: BatchRecord, task: number, instruction: InstructionRecord): number[] | undefined {
+    const options = instruction.fields.options;
+    if (!options?.length) return undefined;
+    const dataset = batch.setup ? this.datasets.get(batch.setup.datasetId) : undefined;
+    if (!dataset) return undefined;
+    const key = `${batch.id}/${instruction.id}/${dataset.columns.length}`;
+    let column = this.answerColumns.get(key);
+    if (column === undefined) {
+      const names = dataset.columns.map((c) => c.name);
+      const choices = questionsOf(batch).filter((q) => q.fields.options?.length).length;
+      const name = columnFor(names, ANSWER_PREFIX, instruction.fields.description, choices === 1);
+      column = name === undefined ? -1 : names.indexOf(name);
+      this.answerColumns.set(key, column);
+    }
+    if (column < 0) return undefined;
+    const cell = dataset.rows[task]?.[column] ?? '';
+    const indexes = cell
+      .split(';')
+      .map((value) => options.findIndex((option) => String(option.value).toLowerCase() === value.trim().toLowerCase()))
+      .filter((index) => index >= 0);
+    return indexes.length ? [...new Set(indexes)].sort((a, b) => a - b) : undefined;
   }
 
   responsesOf(batchId: string): ResponseRecord[] {

@@ -9,6 +9,9 @@
  */
 import type { BatchResponse, Instruction } from '../prolific/types.js';
 import { fleissKappa, krippendorffAlpha, percentAgreement, plurality, tally } from './agreement.js';
+import { modelMulti, modelSingle, type Skills } from './modelled.js';
+
+export type Method = 'majority' | 'dawid_skene';
 
 export const CHOICE_TYPES: ReadonlySet<string> = new Set(['multiple_choice', 'multiple_choice_with_free_text']);
 
@@ -38,6 +41,9 @@ export interface TaskLabel {
   /** Share of annotators who gave exactly the majority answer; null on a tie. */
   share: number | null;
   tie: boolean;
+  /** Dawid–Skene only: the most probable answer and its posterior probability. */
+  label?: string | string[];
+  confidence?: number;
 }
 
 export interface ChoiceAnalysis {
@@ -60,6 +66,17 @@ export interface AnnotatorAgreement {
   compared: number;
   matched: number;
   agreement_with_majority: number | null;
+  /** Dawid–Skene only: the share of answers expected right, from the confusion matrices and class priors. */
+  estimated_accuracy?: number | null;
+  /** With known answers: answers on gold tasks, and the share that matched. */
+  gold_answers?: number;
+  gold_accuracy?: number | null;
+}
+
+export interface AnalysisOptions {
+  method?: Method;
+  /** instruction id → task id → the known answer (several values for multi-select). */
+  gold?: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
 }
 
 const CHOSEN = '1';
@@ -72,6 +89,7 @@ const NOT_CHOSEN = '0';
 export function analyseChoices(
   records: readonly BatchResponse[],
   instructions: readonly ChoiceInstruction[],
+  options: AnalysisOptions = {},
 ): { choices: ChoiceAnalysis[]; annotators: AnnotatorAgreement[] } {
   // Only the instructions analysed are indexed: answers to the others (free text, often half the records) are never read.
   const byInstruction = new Map<string, Map<string, Map<string, string[]>>>(instructions.map((instruction) => [instruction.id, new Map()]));
@@ -106,26 +124,76 @@ export function analyseChoices(
     if (matched) entry.matched += 1;
   };
 
+  const modelled = options.method === 'dawid_skene';
+  const skills: Skills = new Map();
+  const gold = new Map<string, { answers: number; right: number }>();
   const choices = instructions.map((instruction) => {
     const byTask = byInstruction.get(instruction.id) as Map<string, Map<string, string[]>>;
     const multi = isMultiSelect(instruction, byTask);
     const analysis = multi ? multiSelect(instruction, byTask, compare) : singleSelect(byTask, compare);
+    if (modelled) {
+      const labels = multi ? modelMulti(byTask, optionsOf(instruction, byTask), skills) : modelSingle(byTask, optionsOf(instruction, byTask), skills);
+      for (const task of analysis.tasks) Object.assign(task, labels.get(task.task_id));
+    }
+    const known = options.gold?.get(instruction.id);
+    if (known) scoreGold(byTask, known, gold);
     return { instruction_id: instruction.id, multi_select: multi, ...analysis };
   });
 
   const annotators: AnnotatorAgreement[] = [];
   for (const [participant_id, tasks] of tasksOf) {
     const { compared, matched } = tallies.get(participant_id) ?? { compared: 0, matched: 0 };
-    annotators.push({ participant_id, tasks: tasks.size, compared, matched, agreement_with_majority: compared ? matched / compared : null });
+    const annotator: AnnotatorAgreement = { participant_id, tasks: tasks.size, compared, matched, agreement_with_majority: compared ? matched / compared : null };
+    if (modelled) {
+      const skill = skills.get(participant_id);
+      annotator.estimated_accuracy = skill?.weight ? skill.sum / skill.weight : null;
+    }
+    if (options.gold) {
+      const scored = gold.get(participant_id) ?? { answers: 0, right: 0 };
+      annotator.gold_answers = scored.answers;
+      annotator.gold_accuracy = scored.answers ? scored.right / scored.answers : null;
+    }
+    annotators.push(annotator);
   }
   // Worst first, so that careless annotators head the list; those never compared go last.
-  annotators.sort(
-    (a, b) =>
-      (a.agreement_with_majority ?? 2) - (b.agreement_with_majority ?? 2) ||
-      b.compared - a.compared ||
-      a.participant_id.localeCompare(b.participant_id),
-  );
+  const quality = (a: AnnotatorAgreement) => (modelled ? a.estimated_accuracy : a.agreement_with_majority) ?? 2;
+  annotators.sort((a, b) => quality(a) - quality(b) || b.compared - a.compared || a.participant_id.localeCompare(b.participant_id));
   return { choices, annotators };
+}
+
+/** Every option of the instruction, then any value the answers hold that it does not list. */
+function optionsOf(instruction: ChoiceInstruction, byTask: Map<string, Map<string, string[]>>): string[] {
+  const options = (instruction.options ?? []).map((option) => String(option.value));
+  const known = new Set(options);
+  for (const raters of byTask.values()) {
+    for (const values of raters.values()) {
+      for (const value of values) {
+        if (known.has(value)) continue;
+        known.add(value);
+        options.push(value);
+      }
+    }
+  }
+  return options;
+}
+
+/** An answer on a gold task counts as right when it is exactly the known answer (the same set, for multi-select). */
+function scoreGold(
+  byTask: Map<string, Map<string, string[]>>,
+  known: ReadonlyMap<string, readonly string[]>,
+  scores: Map<string, { answers: number; right: number }>,
+): void {
+  for (const [task, raters] of byTask) {
+    const truth = known.get(task);
+    if (!truth) continue;
+    for (const [participant, values] of raters) {
+      if (values.length === 0) continue;
+      const entry = scores.get(participant) ?? { answers: 0, right: 0 };
+      entry.answers += 1;
+      if (values.length === truth.length && values.every((value) => truth.includes(value))) entry.right += 1;
+      scores.set(participant, entry);
+    }
+  }
 }
 
 type Compare = (participant: string, matched: boolean) => void;
@@ -187,17 +255,7 @@ function singleSelect(byTask: Map<string, Map<string, string[]>>, compare: Compa
 
 function multiSelect(instruction: ChoiceInstruction, byTask: Map<string, Map<string, string[]>>, compare: Compare): Analysis {
   // Every option of the instruction is a decision, including options nobody chose: not choosing is an answer.
-  const options = (instruction.options ?? []).map((option) => String(option.value));
-  const known = new Set(options);
-  for (const raters of byTask.values()) {
-    for (const values of raters.values()) {
-      for (const value of values) {
-        if (known.has(value)) continue;
-        known.add(value);
-        options.push(value);
-      }
-    }
-  }
+  const options = optionsOf(instruction, byTask);
   const tasks: TaskLabel[] = [];
   const units: string[][] = [];
   const overall = new Map<string, number>();
@@ -249,7 +307,10 @@ function agreement(units: string[][]): Pick<ChoiceAnalysis, 'krippendorff_alpha'
   };
 }
 
-/** Tasks in the order a reviewer should look at them: ties first, then the weakest majorities. */
+/** Tasks in the order a reviewer should look at them: the least confident labels, or ties then the weakest majorities. */
 export function mostContestedFirst(tasks: readonly TaskLabel[]): TaskLabel[] {
-  return [...tasks].sort((a, b) => Number(b.tie) - Number(a.tie) || (a.share ?? 0) - (b.share ?? 0) || b.ratings - a.ratings);
+  return [...tasks].sort(
+    (a, b) =>
+      (a.confidence ?? 0) - (b.confidence ?? 0) || Number(b.tie) - Number(a.tie) || (a.share ?? 0) - (b.share ?? 0) || b.ratings - a.ratings,
+  );
 }

@@ -8,6 +8,7 @@ import { createServer } from '../../src/server.js';
 import { ProlificClient } from '../../src/prolific/client.js';
 import type { Config } from '../../src/config.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { contractChecker } from './contract.js';
 
 /**
  * Sandbox timings short enough for tests, long enough that PROCESSING is really observed. Every participant
@@ -31,11 +32,16 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. */
+/**
+ * A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. `close()`
+ * throws if any request or answer disagreed with the API spec (test/support/contract.ts).
+ */
 export async function startEnv(
   options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities; retryBaseMs?: number } = {},
 ): Promise<TestEnv> {
-  const sandbox = await startSandbox({ ...FAST, ...options.sandbox });
+  // Only the server's ProlificClient talks to this sandbox, so its requests are checked as well as the answers.
+  const contract = await contractChecker({ requests: true });
+  const sandbox = await startSandbox({ ...FAST, ...options.sandbox, observe: contract.observe });
   const dir = await mkdtemp(join(tmpdir(), 'prolific-mcp-test-'));
   const config: Config = {
     baseUrl: sandbox.baseUrl,
@@ -77,6 +83,7 @@ export async function startEnv(
       await client?.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
+      await contract.assertClean();
     },
   };
 }
@@ -129,9 +136,13 @@ export const ROWS = [
 ];
 
 /** Runs the walkthrough up to a READY batch: dataset, upload, batch, instructions, setup. */
-export async function readyBatch(env: TestEnv, tasksPerGroup = 2): Promise<{ datasetId: string; batchId: string }> {
+export async function readyBatch(
+  env: TestEnv,
+  tasksPerGroup = 2,
+  content: { rows?: Record<string, unknown>[]; instructions?: unknown[] } = {},
+): Promise<{ datasetId: string; batchId: string; instructions: { id: string }[] }> {
   const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
-  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
+  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: content.rows ?? ROWS }));
   const batch = ok(
     await env.call('create_batch', {
       name: 'Sentiment',
@@ -139,7 +150,7 @@ export async function readyBatch(env: TestEnv, tasksPerGroup = 2): Promise<{ dat
       task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: '<ol><li>Read</li><li>Rate</li></ol>' },
     }),
   );
-  ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+  const set = ok(await env.call('set_instructions', { batch_id: batch.id, instructions: content.instructions ?? INSTRUCTIONS }));
   ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: tasksPerGroup }));
-  return { datasetId: dataset.id, batchId: batch.id };
+  return { datasetId: dataset.id, batchId: batch.id, instructions: set.instructions };
 }

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
+import { prolificId, text } from '../src/shapes.js';
+import { labelMethod, resolveMethod } from '../src/label-args.js';
+import { readLabelSource, SOURCE_COLUMN } from '../src/labels-source.js';
+import { rowsSource } from '../src/upload-source.js';
+import { waitFor } from '../src/wait.js';
+import { createDraftStudy } from '../src/draft-study.js';
+import type { ApiObject, Batch } from '../src/prolific/types.js';
+import type { BatchPage } from '../src/batch-items.js';
+
+/** Fields the API adds to what was sent; a copy sends the rest back. */
+const SERVER_FIELDS = new Set(['id', 'created_at', 'created_by', 'parent_id', 'parent_type']);
+const DEFAULT_TASKS_PER_GROUP = 10;
+/** Checked in the handler rather than the schema, which every conversation pays for; the same as create_study's. */
+const LIMITS = { annotators_per_task: 100, reward: 100_000, estimated_completion_time: 10_080, max_items: 100_000 };
+
+export default defineTool({
+  name: 'rerun_contested',
+  title: 'Rerun contested tasks',
+  description:
+    'More votes for tasks below below_confidence: new dataset and batch, same questions, set up, an UNPUBLISHED study, quoted. Only publish_study spends.',
+  input: {
+    batch_id: prolificId('batch'),
+    study_id: prolificId('study').optional(),
+    method: labelMethod,
+    below_confidence: z.number().describe('0–1, e.g. 0.9'),
+    annotators_per_task: z.int().min(1),
+    reward: z.int().min(1).describe('Per place, minor units'),
+    estimated_completion_time: z.int().min(1).describe('Minutes'),
+    name: text(255).optional(),
+    max_items: z.int().min(1).optional(),
+  },
+  output: { items: z.number(), message: z.string() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run(args, context) {
+    const { client, signal, progress } = context;
+    if (!(args.below_confidence > 0 && args.below_confidence <= 1)) {
+      throw new ToolError(`below_confidence must be above 0 and at most 1 (got ${args.below_confidence}); 0.9 reruns the tasks whose label is less than 90 % sure.`);
+    }
+    for (const [field, most] of Object.entries(LIMITS) as [keyof typeof LIMITS, number][]) {
+      const value = args[field];
+      if (value !== undefined && value > most) throw new ToolError(`${field} must be at most ${most} (got ${value}).`);
+    }
+    const [source, original, study] = await Promise.all([
+      readLabelSource(context, [args.batch_id], true),
+      client.getBatch(args.batch_id, signal),
+      args.study_id ? client.getStudy(args.study_id, signal) : undefined,
+    ]);
+    const { analyseChoices, choiceInstruction, CHOICE_TYPES } = await import('../src/stats/labels.js');
+    const choices = source.questions.filter((question) => CHOICE_TYPES.has(question.type));
+    if (choices.length === 0) throw new ToolError(`Batch ${args.batch_id} has no multiple-choice instruction, so no task has a label confidence to rerun.`);
+    const method = resolveMethod(args.method, source.records, new Set(choices.map((question) => question.id)));
+    const analysis = analyseChoices(source.records, choices.map(choiceInstruction), { method });
+    // A task's confidence is its weakest instruction's: the posterior, or under majority the vote share (0 on a tie).
+    const weakest = new Map<string, number>();
+    for (const choice of analysis.choices) {
+      for (const task of choice.tasks) {
+        const confidence = method === 'dawid_skene' ? (task.confidence ?? 0) : (task.share ?? 0);
+        weakest.set(task.task_id, Math.min(weakest.get(task.task_id) ?? 1, confidence));
+      }
+    }
+    const contested = [...weakest]
+      .filter(([, confidence]) => confidence < args.below_confidence)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, args.max_items)
+      .map(([task]) => task);
+    if (contested.length === 0) {
+      return { method, items: 0, message: `No task of batch ${args.batch_id} is below confidence ${args.below_confidence}; nothing was created.` };
+    }
+    const missing = contested.filter((task) => !source.datapoints.has(task));
+    if (missing.length) {
+      throw new ToolError(
+        `The datapoints of ${missing.length} contested tasks could not be read from the batch report${source.warning ? ` (${source.warning})` : ''}; nothing was created. Try again once get_batch shows the batch's report is available.`,
+      );
+    }
+    const workspace = original.workspace_id;
+    if (!workspace) throw new ToolError(`Batch ${args.batch_id} does not say which workspace it belongs to, so the follow-up cannot be created beside it.`);
+
+    const name = args.name ?? `${original.name} (contested)`;
+    const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
+    await progress(0, 4, `Uploading ${rows.length} contested datapoints`);
+    const datasetId = await uploadRows(context, workspace, name, rows);
+
+    await progress(1, 4, 'Creating the follow-up batch');
+    const copy = await copyBatch(context, original, source.questions, name, workspace, datasetId);
+    const perGroup = Math.min(rows.length, tasksPerGroup(original));
+    await client.setupBatch(copy.id, { dataset_id: datasetId, tasks_per_group: perGroup }, signal);
+    await progress(2, 4, 'Setting up the follow-up batch');
+    const { value: ready } = await waitFor(
+      { signal, progress },
+      {
+        read: () => client.getBatch(copy.id, signal),
+        isFinal: (b) => b.status === 'READY' || b.status === 'ERROR',
+        describe: (b) => `Batch ${b.status}`,
+        timeoutMs: 300_000,
+      },
+    );
+    if (ready.status !== 'READY') {
+      throw new ToolError(`The follow-up batch ${copy.id} (dataset ${datasetId}) is ${ready.status} after setup; get_batch shows why. No study was created.`);
+    }
+
+    await progress(3, 4, 'Creating the UNPUBLISHED study');
+    const settings = study ? pick(study, ['description', 'device_compatibility', 'prolific_id_option', 'project']) : {};
+    const draft = await createDraftStudy(
+      context,
+      ready,
+      {
+        description: original.task_details?.task_introduction || `Follow-up round of ${original.name}.`,
+        device_compatibility: ['desktop'],
+        prolific_id_option: 'not_required',
+        ...settings,
+        name,
+        reward: args.reward,
+        estimated_completion_time: args.estimated_completion_time,
+      },
+      args.annotators_per_task,
+    );
+    const { study: created, total_cost, currency, warnings } = draft;
+    return {
+      method,
+      items: rows.length,
+      dataset_id: datasetId,
+      batch_id: copy.id,
+      study_id: created.id,
+      status: created.status,
+      total_available_places: created.total_available_places,
+      total_cost,
+      currency,
+      message: [
+        `Created an UNPUBLISHED study for the ${rows.length} tasks below ${args.below_confidence}; nothing is spent until publish_study with confirm_total_cost ${total_cost}.`,
+        `Afterwards pool both rounds: summarize_responses or export_labels with batch_ids [${args.batch_id}, ${copy.id}].`,
+        ...warnings,
+      ].join(' '),
+    };
+  },
+});
+
+/**
+ * Puts rows into a new dataset and waits until it is READY. The one place the follow-up touches dataset
+ * upload, so that it can move onto a shared upload helper when there is one.
+ */
+async function uploadRows({ client, signal, progress }: ToolContext, workspace: string, name: string, rows: Record<string, string>[]): Promise<string> {
+  const dataset = await client.createDataset({ name, workspace_id: workspace }, signal);
+  const file = await rowsSource(rows, 'contested.csv');
+  const target = await client.getUploadUrl(dataset.id, file.filename, signal);
+  await client.putUpload(target.upload_url, file, signal);
+  const { value } = await waitFor(
+    { signal, progress },
+    {
+      read: () => client.getDataset(dataset.id, signal),
+      isFinal: (d) => d.status === 'READY' || d.status === 'ERROR',
+      describe: (d) => `Dataset ${d.status}`,
+      timeoutMs: 300_000,
+    },
+  );
+  if (value.status !== 'READY') throw new ToolError(`The follow-up dataset ${dataset.id} is ${value.status} after upload; nothing else was created.`);
+  return dataset.id;
+}
+
+/** A new batch with the original's task details and its questions held the same way: page layout or instructions. */
+async function copyBatch(
+  { client, signal }: ToolContext,
+  original: Batch,
+  questions: readonly ApiObject[],
+  name: string,
+  workspace: string,
+  datasetId: string,
+): Promise<Batch> {
+  const layout = original.batch_items?.length ? (strip(original.batch_items) as BatchPage[]) : undefined;
+  const batch = await client.createBatch(
+    {
+      name,
+      workspace_id: workspace,
+      dataset_id: datasetId,
+      task_details: original.task_details ?? { task_name: name, task_introduction: name, task_steps: name },
+      ...(layout ? { batch_items: layout } : {}),
+    },
+    signal,
+  );
+  if (!layout) await client.writeInstructions(batch.id, 'POST', questions.map((question) => strip(question) as ApiObject), signal);
+  return batch;
+}
+
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !SERVER_FIELDS.has(key)).map(([key, inner]) => [key, strip(inner)]));
+}
+
+function tasksPerGroup(batch: Batch): number {
+  const tasks = batch.total_task_count ?? 0;
+  const groups = batch.total_task_groups ?? 0;
+  return tasks > 0 && groups > 0 ? Math.max(1, Math.round(tasks / groups)) : DEFAULT_TASKS_PER_GROUP;
+}
+
+function pick(object: ApiObject, keys: readonly string[]): ApiObject {
+  return Object.fromEntries(keys.filter((key) => object[key] !== undefined && object[key] !== null).map((key) => [key, object[key]]));
+}
