@@ -14,7 +14,7 @@ describe('export_batch', () => {
   const api = async (method: string, path: string) => {
     const response = await fetch(`${env.sandbox.baseUrl}/api/v1/data-collection/batches/${batchId}${path}`, {
       method,
-      headers: { authorization: `Token ${env.sandbox.token}` },
+      headers: { authorization: `Token ${env.sandbox.token}`, 'x-contract-actor': 'test' },
     });
     return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
   };

@@ -48,7 +48,7 @@ describe('every page of every list', () => {
 
     // The global list pages by page/page_size, 20 a page unless asked otherwise, with absolute links.
     const get = async (query: string) => {
-      const response = await fetch(`${env.sandbox.baseUrl}/api/v1/submissions/?study=${study.id}${query}`, { headers: { authorization: `Token ${env.sandbox.token}` } });
+      const response = await fetch(`${env.sandbox.baseUrl}/api/v1/submissions/?study=${study.id}${query}`, { headers: { authorization: `Token ${env.sandbox.token}`, 'x-contract-actor': 'test' } });
       return { status: response.status, body: (await response.json()) as any };
     };
     const first = await get('');
@@ -76,7 +76,7 @@ describe('every page of every list', () => {
     expect(creates.filter((r) => (r.body as { name?: string }).name === 'Eight')).toHaveLength(8);
 
     // The sandbox lists studies newest first, in pages.
-    const response = await fetch(`${env.sandbox.baseUrl}/api/v1/studies/?limit=3`, { headers: { authorization: `Token ${env.sandbox.token}` } });
+    const response = await fetch(`${env.sandbox.baseUrl}/api/v1/studies/?limit=3`, { headers: { authorization: `Token ${env.sandbox.token}`, 'x-contract-actor': 'test' } });
     const page = (await response.json()) as { results: { id: string; date_created: string }[]; meta: { count: number }; _links: { next: { href: string } } };
     expect(page.results[0]?.id).toBe(newest.id);
     expect(page.results.map((s) => s.date_created)).toEqual(page.results.map((s) => s.date_created).sort().reverse());
