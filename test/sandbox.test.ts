@@ -625,7 +625,7 @@ describe('sandbox money and determinism', () => {
 
 describe('sandbox balance', () => {
   it('sets a workspace balance at run time, and from the command line with --balance', async () => {
-    const sandbox = await startSandbox(FAST);
+    const sandbox = await startCheckedSandbox(FAST, { requests: false });
     try {
       const [workspace] = [...sandbox.state.workspaces.keys()];
       sandbox.state.setBalance(workspace, 250);
