@@ -6,12 +6,16 @@
  *
  * The sandbox always runs in a process of its own, so that the server's memory is measured alone. The
  * polling measure spends two minutes mostly asleep, so it runs beside the others.
+ *
+ * `node dist/scripts/bench.js http` (or any names from STANDALONE) runs only those items and prints their
+ * table without writing the results file.
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { measureCatalogue } from './bench/catalogue.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureLargeBatch } from './bench/large-batch.js';
+import { measureHttp } from './bench/http-throughput.js';
 import { measureOverhead } from './bench/overhead.js';
 import { measurePolling } from './bench/polling.js';
 import { table, type Figure } from './bench/report.js';
@@ -31,7 +35,31 @@ function step(name: string): void {
   process.stderr.write(`bench: ${name}…\n`);
 }
 
+/** Items that need nothing from the others, so they can run alone. */
+const STANDALONE: Record<string, () => Promise<Figure[]>> = {
+  catalogue: async () => (await measureCatalogue()).figures,
+  'cold-start': measureColdStart,
+  'large-batch': measureLargeBatch,
+  polling: measurePolling,
+  http: () => measureHttp(),
+};
+
+async function runSelected(names: string[]): Promise<void> {
+  const unknown = names.filter((name) => !(name in STANDALONE));
+  if (unknown.length) throw new Error(`unknown item(s) ${unknown.join(', ')}; choose from ${Object.keys(STANDALONE).join(', ')}`);
+  const figures: Figure[] = [];
+  for (const name of names) {
+    step(name);
+    figures.push(...(await STANDALONE[name]!()));
+  }
+  console.log(table(figures));
+  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}, Node ${machine.node}`);
+  if (figures.some((f) => f.pass === false)) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
+  const selected = process.argv.slice(2);
+  if (selected.length) return runSelected(selected);
   const started = Date.now();
   step('polling (two minutes, beside the rest)');
   const polling = measurePolling();
@@ -60,7 +88,11 @@ async function main(): Promise<void> {
   step('200,000-record batch');
   const largeBatch = await measureLargeBatch();
   step('waiting for the polling measure');
-  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...(await polling)].sort((a, b) => a.item - b.item);
+  const pollingFigures = await polling;
+  // Last, alone: its load would otherwise delay the polling measure's process.
+  step('many agents over HTTP');
+  const http = await measureHttp();
+  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...pollingFigures, ...http].sort((a, b) => a.item - b.item);
 
   const failed = figures.filter((f) => f.pass === false);
   console.log(table(figures));

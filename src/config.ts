@@ -10,6 +10,8 @@ export interface Config {
   timeoutMs?: number;
   /** Retries of a request that is safe to repeat, after a transient failure. */
   maxRetries?: number;
+  /** PROLIFIC_MAX_CONCURRENCY: requests to the Prolific API at once, from the whole process. */
+  maxConcurrency?: number;
   /** Folders upload_file may read from (positional arguments, then PROLIFIC_UPLOAD_ROOTS); empty means the client's roots or the working directory. */
   uploadRoots: string[];
   maxUploadBytes: number;
@@ -24,6 +26,10 @@ export interface HttpSettings {
   token?: string;
   /** PROLIFIC_MCP_ALLOWED_ORIGINS: browser origins accepted besides loopback ones. */
   allowedOrigins: string[];
+  /** PROLIFIC_MCP_MAX_INFLIGHT: requests served at once; more get 503 with Retry-After. */
+  maxInFlight: number;
+  /** PROLIFIC_MCP_DRAIN_SECONDS: how long SIGTERM waits for requests in flight before exiting. */
+  drainSeconds: number;
 }
 
 import { delimiter } from 'node:path';
@@ -33,6 +39,9 @@ export const DEFAULT_BASE_URL = 'https://api.prolific.com';
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8765;
+export const DEFAULT_MAX_INFLIGHT = 64;
+/** Within Kubernetes' default 30 s grace period, with room to exit. */
+export const DEFAULT_DRAIN_SECONDS = 25;
 /** Shorter bearer tokens are guessable by anyone who can reach the port. */
 const MIN_HTTP_TOKEN_LENGTH = 16;
 
@@ -70,6 +79,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
+    maxConcurrency: atLeastOne(env, 'PROLIFIC_MAX_CONCURRENCY'),
     // Positional folders let an MCP Bundle pass a list of directories, which it can only expand into arguments.
     uploadRoots: [...positionals, ...(env.PROLIFIC_UPLOAD_ROOTS ?? '').split(delimiter)].map((root) => root.trim()).filter(Boolean),
     maxUploadBytes: wholeNumber(env, 'PROLIFIC_MAX_UPLOAD_BYTES') ?? DEFAULT_MAX_UPLOAD_BYTES,
@@ -125,7 +135,9 @@ function httpSettings(hostFlag: string | undefined, portFlag: string | undefined
         throw new ConfigError(`PROLIFIC_MCP_ALLOWED_ORIGINS must list origins such as https://app.example.com, separated by commas (got "${origin}").`);
       }
     });
-  return { host, port, token, allowedOrigins };
+  const maxInFlight = atLeastOne(env, 'PROLIFIC_MCP_MAX_INFLIGHT') ?? DEFAULT_MAX_INFLIGHT;
+  const drainSeconds = wholeNumber(env, 'PROLIFIC_MCP_DRAIN_SECONDS') ?? DEFAULT_DRAIN_SECONDS;
+  return { host, port, token, allowedOrigins, maxInFlight, drainSeconds };
 }
 
 /** localhost, 127.0.0.0/8 and ::1: addresses no other machine can reach. */
@@ -139,4 +151,10 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
   if (!raw) return undefined;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (got "${raw}").`);
   return Number(raw);
+}
+
+function atLeastOne(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = wholeNumber(env, name);
+  if (value === 0) throw new ConfigError(`${name} must be at least 1.`);
+  return value;
 }

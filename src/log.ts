@@ -17,3 +17,8 @@ export function redact(text: string): string {
 export function log(message: string): void {
   process.stderr.write(`[prolific-mcp] ${redact(message)}\n`);
 }
+
+/** One JSON line on stderr, for log pipelines (access logs); masked like every other line. */
+export function logEvent(fields: Record<string, unknown>): void {
+  process.stderr.write(`${redact(JSON.stringify({ time: new Date().toISOString(), ...fields }))}\n`);
+}

@@ -46,7 +46,14 @@ async function main(argv: string[]): Promise<void> {
   if (config.http) {
     const { serveHttp } = await import('./http-transport.js');
     const http = await serveHttp(config, config.http);
-    cleanups.unshift(() => http.close());
+    const drainSeconds = config.http.drainSeconds;
+    // Calls in flight finish (within the grace period) before the listener, and then the sandbox, go away.
+    cleanups.unshift(async () => {
+      log(`draining: no new requests; waiting up to ${drainSeconds} s for those in flight`);
+      const left = await http.drain(drainSeconds * 1000);
+      if (left) log(`drain: ${left} request(s) still running after ${drainSeconds} s are cut off`);
+      await http.close();
+    });
     const guard = config.http.token ? 'bearer token required' : 'loopback only, no token';
     log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
     return;

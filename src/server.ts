@@ -1,4 +1,7 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { mergeCapabilities } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
@@ -18,6 +21,7 @@ import { registerPrompts } from './prompts/index.js';
 
 export const SERVER_NAME = 'prolific-task-builder';
 export const SERVER_VERSION = '0.1.0';
+const SERVER_INFO = { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' };
 
 const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants, no money.';
 
@@ -27,6 +31,16 @@ export interface ServerOptions {
   client?: ProlificClient;
   /** Shared by the per-request servers of stateless HTTP: one API client and one default-workspace look-up. */
   deps?: ServerDeps;
+  /** Told every request handler and capability as it is registered (see createServerFactory). */
+  record?: Registrations;
+}
+
+type RecordedHandler = Parameters<Server['setRequestHandler']>;
+type Capabilities = Parameters<Server['registerCapabilities']>[0];
+
+interface Registrations {
+  handlers: RecordedHandler[];
+  capabilities: Capabilities;
 }
 
 /** What tools and resources share: the API client, the settings, and the default workspace. */
@@ -40,14 +54,8 @@ export interface ServerDeps {
 export function createServer(options: ServerOptions): McpServer {
   const { config } = options;
   const deps = options.deps ?? createServerDeps(config, options.client);
-  const mcp = new McpServer(
-    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' },
-    {
-      instructions:
-        'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.' +
-        (config.sandbox ? ` ${SANDBOX_NOTE}` : ''),
-    },
-  );
+  const mcp = new McpServer(SERVER_INFO, { instructions: instructionsFor(config) });
+  if (options.record) record(mcp.server, options.record);
   // --read-only keeps write tools out of the catalogue entirely, so nothing can call them.
   const tools = allTools.filter((tool) => !config.readOnly || tool.annotations.readOnlyHint);
   registerTools(mcp, tools, deps);
@@ -55,6 +63,52 @@ export function createServer(options: ServerOptions): McpServer {
   registerReportResource(mcp, deps);
   registerPrompts(mcp, deps);
   return mcp;
+}
+
+function instructionsFor(config: Config): string {
+  return (
+    'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.' +
+    (config.sandbox ? ` ${SANDBOX_NOTE}` : '')
+  );
+}
+
+/**
+ * For stateless HTTP, which serves every POST with a server of its own. Everything that is the same for every
+ * request (tool listings and JSON Schemas, resource templates, prompts, the JSON Schema validator, config, the
+ * API client) is built here once, in one McpServer that never connects; each call of the returned function
+ * gives a bare protocol Server with that McpServer's handlers, which is all a request needs of its own.
+ *
+ * The handlers therefore see the never-connected McpServer's client capabilities, which are none: right for a
+ * stateless server, which must not send the client requests of its own (see http-transport.ts).
+ */
+export function createServerFactory(config: Config, deps: ServerDeps = createServerDeps(config)): () => Server {
+  const registered: Registrations = { handlers: [], capabilities: {} };
+  createServer({ config, deps, record: registered });
+  const options = {
+    capabilities: registered.capabilities,
+    instructions: instructionsFor(config),
+    // The SDK would otherwise build an Ajv instance (and its formats) for every request.
+    jsonSchemaValidator: new AjvJsonSchemaValidator(),
+  };
+  return () => {
+    const server = new Server(SERVER_INFO, options);
+    for (const [schema, handler] of registered.handlers) server.setRequestHandler(schema, handler);
+    return server;
+  };
+}
+
+/** McpServer registers handlers and capabilities on its protocol Server as tools, resources and prompts are added. */
+function record(server: Server, into: Registrations): void {
+  const setHandler = server.setRequestHandler.bind(server);
+  server.setRequestHandler = ((...args: RecordedHandler) => {
+    into.handlers.push(args);
+    setHandler(...args);
+  }) as Server['setRequestHandler'];
+  const addCapabilities = server.registerCapabilities.bind(server);
+  server.registerCapabilities = (capabilities) => {
+    into.capabilities = mergeCapabilities(into.capabilities, capabilities);
+    addCapabilities(capabilities);
+  };
 }
 
 export function createServerDeps(config: Config, injected?: ProlificClient): ServerDeps {
@@ -72,6 +126,7 @@ export function createServerDeps(config: Config, injected?: ProlificClient): Ser
       token: config.token,
       timeoutMs: config.timeoutMs,
       retries: config.maxRetries,
+      maxConcurrency: config.maxConcurrency,
     });
     return client;
   };

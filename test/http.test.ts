@@ -17,6 +17,9 @@ const HTTP_TOKEN = 'http-test-bearer-token-c81f4a2e96d7b305';
 interface Instance {
   url: string;
   readonly stderr: string;
+  /** The exit code, once the process has exited. */
+  exited: Promise<number | null>;
+  signal(name: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ async function startInstance(args: string[], env: Record<string, string>): Promi
       if (stdout) throw new Error(`the HTTP server wrote to stdout: ${stdout}`);
       return stderr;
     },
+    exited,
+    signal: (name) => child.kill(name),
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -68,9 +73,9 @@ interface RawAnswer {
   body: string;
 }
 
-/** node:http rather than fetch, so that Host and Origin are exactly what the test says. */
-function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawAnswer> {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+/** node:http rather than fetch, so that Host and Origin are exactly what the test says. A string body goes as it is. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown; chunked?: boolean } = {}): Promise<RawAnswer> {
+  const body = options.body === undefined || typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -90,7 +95,13 @@ function raw(url: string, options: { method?: string; headers?: Record<string, s
       },
     );
     req.on('error', reject);
-    req.end(body);
+    if (options.chunked && body !== undefined) {
+      // Written in pieces without a Content-Length, so the size is only known as it arrives.
+      for (let at = 0; at < body.length; at += 1024 * 1024) req.write(body.slice(at, at + 1024 * 1024));
+      req.end();
+    } else {
+      req.end(body);
+    }
   });
 }
 
@@ -170,6 +181,13 @@ describe('Streamable HTTP', () => {
       expect(progress.length).toBeGreaterThan(0);
       const resources = await client.listResources();
       expect(resources.resources.map((resource) => resource.uri)).toContain(`prolific://batches/${batch.id}`);
+      // Prompts and completions come from handlers built once per process, like tools and resources.
+      expect((await client.listPrompts()).prompts.map((prompt) => prompt.name)).toContain('review_annotation_quality');
+      const completion = await client.complete({
+        ref: { type: 'ref/prompt', name: 'review_annotation_quality' },
+        argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
+      });
+      expect(completion.completion.values).toContain(batch.id);
       const study = ok(
         await callTool(client, 'create_study', { batch_id: batch.id, name: 'S', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }),
       );
@@ -208,6 +226,134 @@ describe('Streamable HTTP', () => {
         expect(instance.stderr).toContain('listening on http://127.0.0.1:');
         expect(instance.stderr).not.toContain(PROLIFIC_TOKEN);
         expect(instance.stderr).not.toContain(HTTP_TOKEN);
+      }
+    });
+
+    it('logs one JSON line per request, naming the tool but never its arguments', async () => {
+      const lines = () => instances.flatMap((instance) => instance.stderr.split('\n').filter((line) => line.startsWith('{')));
+      const entries = () => lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+      const calls = () => entries().filter((entry) => entry.rpc === 'tools/call');
+      // A line is written once its answer has gone out, so the last may still be on its way through the pipe.
+      await expect.poll(() => calls().length).toBe(served.filter((request) => request.method === 'POST tools/call').length);
+      expect(calls().map((entry) => entry.tool)).toContain('create_dataset');
+      for (const entry of calls()) {
+        expect(entry).toMatchObject({ event: 'http', method: 'POST', path: '/mcp', status: 200 });
+        expect(typeof entry.ms).toBe('number');
+      }
+      expect(entries().some((entry) => entry.method === 'GET' && entry.status === 405)).toBe(true);
+      const logged = lines().join('\n');
+      // The dataset's name and the uploaded rows were arguments: data, not for logs.
+      expect(logged).not.toContain('Over HTTP');
+      expect(logged).not.toContain(ROWS[0]!.text);
+    });
+  });
+
+  describe('operations', () => {
+    let sandbox: RunningSandbox;
+    let batchId: string;
+    const env = () => ({ PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN });
+    const auth = { Authorization: `Bearer ${HTTP_TOKEN}` };
+    const getBatch = (url: string, id = 1) =>
+      raw(url, { headers: auth, body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_batch', arguments: { batch_id: batchId } } } });
+    /** The batch read arrives at the sandbox and is held there for `ms`: a call in flight for that long. */
+    const slowBatchReads = (ms: number) =>
+      sandbox.faults.add({ kind: 'delay', method: 'GET', path: `/api/v1/data-collection/batches/${batchId}`, delayMs: ms, times: Infinity });
+    const arrived = () => sandbox.requests.filter((request) => request.url.endsWith(`/batches/${batchId}`) && request.status === 0).length;
+
+    beforeAll(async () => {
+      sandbox = await startCheckedSandbox({ ...FAST, token: PROLIFIC_TOKEN }, { requests: true });
+      const workspace = sandbox.state.workspaces.values().next().value!.id;
+      const response = await fetch(`${sandbox.baseUrl}/api/v1/data-collection/batches`, {
+        method: 'POST',
+        headers: { Authorization: `Token ${PROLIFIC_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Ops', workspace_id: workspace, task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' } }),
+      });
+      batchId = ((await response.json()) as { id: string }).id;
+    });
+    afterAll(async () => {
+      await sandbox?.close();
+    });
+
+    describe('a running instance', () => {
+      let instance: Instance;
+      beforeAll(async () => {
+        instance = await startInstance([], env());
+      });
+      afterAll(async () => {
+        await instance?.stop();
+      });
+
+      it('answers /healthz and /readyz without credentials, with the version and no secret', async () => {
+        const base = instance.url.replace(/\/mcp$/, '');
+        const health = await raw(`${base}/healthz`, { method: 'GET' });
+        expect(health.status).toBe(200);
+        expect(JSON.parse(health.body)).toEqual({ status: 'ok', name: 'prolific-task-builder', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+        expect(health.body).not.toContain(PROLIFIC_TOKEN);
+        expect(health.body).not.toContain(HTTP_TOKEN);
+        expect(health.body).not.toContain(sandbox.baseUrl);
+        const ready = await raw(`${base}/readyz`, { method: 'GET' });
+        expect(ready.status).toBe(200);
+        expect(JSON.parse(ready.body).status).toBe('ready');
+        expect((await raw(`${base}/healthz`, { method: 'POST', body: {} })).status).toBe(405);
+      });
+
+      it('answers 413 to a 6 MB body, sent whole or in chunks, and keeps serving', async () => {
+        const huge = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, padding: 'x'.repeat(6 * 1024 * 1024) } });
+        for (const chunked of [false, true]) {
+          const refused = await raw(instance.url, { headers: auth, body: huge, chunked });
+          expect(refused.status, `chunked: ${chunked}`).toBe(413);
+          expect(JSON.parse(refused.body).error.message).toContain('Payload Too Large');
+        }
+        expect((await raw(instance.url, { headers: auth, body: '{not json' })).status).toBe(400);
+        const served = await getBatch(instance.url);
+        expect(served.status).toBe(200);
+        expect(served.body).toContain(batchId);
+        // Without a progress token there is nothing to stream: a plain JSON answer (with one, an event stream; see above).
+        expect(served.headers['content-type']).toContain('application/json');
+      });
+    });
+
+    it('answers 503 with Retry-After beyond PROLIFIC_MCP_MAX_INFLIGHT, and serves again once below it', async () => {
+      const instance = await startInstance([], { ...env(), PROLIFIC_MCP_MAX_INFLIGHT: '1' });
+      try {
+        slowBatchReads(1500);
+        const slow = getBatch(instance.url);
+        await expect.poll(arrived, { timeout: 10_000 }).toBe(1);
+        const refused = await getBatch(instance.url, 2);
+        expect(refused.status).toBe(503);
+        expect(refused.headers['retry-after']).toBe('1');
+        expect(refused.body).toContain('PROLIFIC_MCP_MAX_INFLIGHT');
+        const done = await slow;
+        expect(done.status).toBe(200);
+        expect(done.body).toContain(batchId);
+        expect(done.body).not.toContain('"isError":true');
+      } finally {
+        sandbox.faults.clear();
+        await instance.stop();
+      }
+    });
+
+    it('on SIGTERM, finishes the call in flight while refusing new work, then exits 0', async () => {
+      const instance = await startInstance([], env());
+      const base = instance.url.replace(/\/mcp$/, '');
+      try {
+        slowBatchReads(3000);
+        const inFlight = getBatch(instance.url);
+        await expect.poll(arrived, { timeout: 10_000 }).toBe(1);
+        instance.signal('SIGTERM');
+        await expect.poll(async () => (await raw(`${base}/readyz`, { method: 'GET' })).status, { interval: 20 }).toBe(503);
+        const refused = await getBatch(instance.url, 2);
+        expect(refused.status).toBe(503);
+        expect(refused.headers['retry-after']).toBe('1');
+        const done = await inFlight;
+        expect(done.status).toBe(200);
+        expect(done.body).toContain(batchId);
+        expect(done.body).not.toContain('"isError":true');
+        expect(await instance.exited).toBe(0);
+        expect(instance.stderr).toContain('draining');
+      } finally {
+        sandbox.faults.clear();
+        await instance.stop();
       }
     });
   });
@@ -334,6 +480,18 @@ describe('Streamable HTTP', () => {
       const stray = await startFailure(['--host', '0.0.0.0'], {});
       expect(stray.code).toBe(2);
       expect(stray.stderr).toContain('--host and --port apply only with --http');
+    });
+
+    it('will not start with limits that cannot work', async () => {
+      for (const [name, value, says] of [
+        ['PROLIFIC_MCP_MAX_INFLIGHT', '0', 'at least 1'],
+        ['PROLIFIC_MAX_CONCURRENCY', '0', 'at least 1'],
+        ['PROLIFIC_MCP_DRAIN_SECONDS', 'soon', 'a whole number'],
+      ] as const) {
+        const { code, stderr } = await startFailure(['--http', '--sandbox'], { [name]: value });
+        expect(code, name).toBe(2);
+        expect(stderr).toContain(`${name} must be ${says}`);
+      }
     });
 
     it('listens on every interface once a token is set, and still requires it', async () => {

@@ -108,6 +108,19 @@ describe('sandbox fault injection', () => {
     expect((await send(sandbox, 'GET', '/api/v1/users/me')).status).toBe(200);
   });
 
+  it('with a chance, affects only that share of matching requests', async () => {
+    sandbox.faults.add({ kind: 'status', path: '/api/v1/users/me', status: 503, times: Infinity, chance: 0.25 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 80; i += 1) statuses.push((await send(sandbox, 'GET', '/api/v1/users/me')).status);
+    const faulted = statuses.filter((status) => status === 503).length;
+    expect(sandbox.faults.hits).toEqual([faulted]);
+    expect(statuses.filter((status) => status !== 503).every((status) => status === 200)).toBe(true);
+    // The draw is seeded: some but far from all, near a quarter.
+    expect(faulted).toBeGreaterThan(5);
+    expect(faulted).toBeLessThan(40);
+    expect(() => sandbox.faults.add({ kind: 'reset-after', path: '/', chance: 1.5 })).toThrow(/chance/);
+  });
+
   it('truncate sends the full Content-Length but only half the body', async () => {
     sandbox.faults.add({ kind: 'truncate', method: 'POST', path: DATASETS });
     const response = await createDataset('cut-short');
@@ -223,6 +236,12 @@ describe('fault specs for the CLI', () => {
       delayMs: 500,
       times: Infinity,
       origin: 'storage',
+    });
+    expect(parseFaultSpec('/api/.* reset-before times=inf chance=0.05')).toEqual({
+      kind: 'reset-before',
+      path: /^(?:\/api\/.*)$/,
+      times: Infinity,
+      chance: 0.05,
     });
   });
 

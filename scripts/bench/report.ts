@@ -1,7 +1,7 @@
 /** One line of the benchmark table, and the table itself. */
 
 export interface Figure {
-  /** The item number (1–6). */
+  /** The item number (1–7). */
   item: number;
   measure: string;
   /** The figure as printed, and as a number for the JSON. */

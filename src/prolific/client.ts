@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { ProlificApiError, ProlificNetworkError, describeErrorBody } from './errors.js';
 import { readJsonBody } from './json-body.js';
+import { UpstreamLimiter } from './limiter.js';
 import { sleep } from '../sleep.js';
 import type { BatchPage } from '../batch-items.js';
 import type {
@@ -37,6 +38,8 @@ export interface ProlificClientOptions {
   retries?: number;
   /** First backoff step; doubles each retry (full jitter), capped at 8 steps' worth. */
   retryBaseMs?: number;
+  /** Requests to the API at once (presigned storage is not counted); default 8. */
+  maxConcurrency?: number;
   dispatcher?: Dispatcher;
 }
 
@@ -79,6 +82,8 @@ export class ProlificClient {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
+  /** The server makes one client per process, so this is the process's limiter. */
+  private readonly limiter: UpstreamLimiter;
 
   constructor(options: ProlificClientOptions) {
     const url = new URL(options.baseUrl);
@@ -87,6 +92,7 @@ export class ProlificClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.limiter = new UpstreamLimiter(Math.max(1, options.maxConcurrency ?? 8), MAX_BACKOFF_MS);
     this.dispatcher = options.dispatcher;
   }
 
@@ -425,7 +431,8 @@ export class ProlificClient {
       }
       return { body: body as T, deprecation };
     };
-    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, attempt) : attempt();
+    const limited = () => this.limiter.run(method, path, options.signal, attempt);
+    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, limited) : limited();
   }
 
   /**

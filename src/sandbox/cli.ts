@@ -14,14 +14,16 @@ const HELP = `Usage: sandbox [--port N] [--token T] [--balance N] [--fault SPEC]
   --balance N    every workspace's starting balance, minor units (default 100000); 0 rehearses a refused publish
   --fault SPEC   inject a transport fault; repeatable, checked in the order given
 
-SPEC is "[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [origin=api|storage]":
+SPEC is "[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [chance=P] [origin=api|storage]":
   KIND is status, reset-before, reset-after, delay, truncate, html or empty; with status=N it may be left out.
+  chance=P (0 to 1) affects only that share of matching requests, drawn from the seed (with times=inf: random faults).
   A PATH with any of \\^$.*+?()[]{}| is a regular expression anchored as ^(?:PATH)$;
   any other PATH matches exactly, ignoring a trailing slash. times defaults to 1.
 Examples:
   --fault "POST /api/v1/studies/ reset-after"
   --fault "GET /api/v1/data-collection/batches/.* status=429 retry-after=1 times=3"
   --fault "PUT /task-builder-datasets/.* status=503 origin=storage"
+  --fault "/api/.* status=503 times=inf chance=0.05"
 `;
 
 export async function runSandboxCli(argv: string[]): Promise<void> {

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 
 import { apiErrorResponse, storageErrorResponse } from './errors.js';
+import { Random } from './random.js';
 
 export type FaultKind =
   /** Answer `status` (default 500) with the origin's error body; the request is not applied. */
@@ -39,6 +40,8 @@ export interface FaultRule {
   delayMs?: number;
   /** How many matching requests this rule affects; default 1; Infinity = every one. */
   times?: number;
+  /** The share of matching requests it affects, drawn from the sandbox's seeded randomness; default 1 (every one). */
+  chance?: number;
 }
 
 export interface SandboxFaults {
@@ -57,6 +60,9 @@ export const REPLACES_HANDLERS: ReadonlySet<FaultKind> = new Set<FaultKind>(['st
 export class FaultList implements SandboxFaults {
   private entries: { rule: FaultRule; hits: number }[] = [];
 
+  /** Its own sequence, so that drawing for faults changes no id or answer the seed gives. */
+  constructor(private readonly random = new Random(1)) {}
+
   add(rule: FaultRule): void {
     this.entries.push({ rule: checkRule(rule), hits: 0 });
   }
@@ -71,7 +77,10 @@ export class FaultList implements SandboxFaults {
 
   /** The rule that applies to this request, counted as one of its `times`. */
   take(origin: 'api' | 'storage', method: string, pathname: string): FaultRule | undefined {
-    const entry = this.entries.find(({ rule, hits }) => hits < (rule.times ?? 1) && matches(rule, origin, method, pathname));
+    const entry = this.entries.find(
+      ({ rule, hits }) =>
+        hits < (rule.times ?? 1) && matches(rule, origin, method, pathname) && (rule.chance === undefined || this.random.chance(rule.chance)),
+    );
     if (!entry) return undefined;
     entry.hits += 1;
     return entry.rule;
@@ -118,7 +127,7 @@ export function faultResponse(rule: FaultRule, origin: 'api' | 'storage'): Respo
 }
 
 /**
- * `[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [origin=api|storage]`, as the
+ * `[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [chance=P] [origin=api|storage]`, as the
  * CLI's --fault takes it; KIND may be left out when status= makes it 'status'. A PATH with any of
  * \^$.*+?()[]{}| is a regular expression anchored as ^(?:PATH)$; any other PATH matches exactly, ignoring
  * a trailing slash.
@@ -139,6 +148,7 @@ export function parseFaultSpec(spec: string): FaultRule {
     else if (key === 'retry-after') options.retryAfter = number;
     else if (key === 'delay-ms') options.delayMs = number;
     else if (key === 'times') options.times = number;
+    else if (key === 'chance') options.chance = number;
     else throw new Error(`Fault "${spec}": unknown option "${word}".`);
   }
   if (kind === undefined && options.status === undefined) throw new Error(`Fault "${spec}" needs a kind.`);
@@ -164,6 +174,9 @@ function checkRule(rule: FaultRule): FaultRule {
   }
   if (rule.retryAfter !== undefined && !(Number.isInteger(rule.retryAfter) && rule.retryAfter >= 0)) {
     throw problem('retryAfter must be a whole number of seconds');
+  }
+  if (rule.chance !== undefined && !(Number.isFinite(rule.chance) && rule.chance >= 0 && rule.chance <= 1)) {
+    throw problem('chance must be a number from 0 to 1');
   }
   if (rule.times !== undefined && !(rule.times === Infinity || (Number.isInteger(rule.times) && rule.times >= 0))) {
     throw problem('times must be a whole number or Infinity');

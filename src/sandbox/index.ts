@@ -10,6 +10,7 @@ import { getResponse, type HttpHandler } from 'msw';
 import { apiErrorResponse } from './errors.js';
 import { FaultList, faultResponse, REPLACES_HANDLERS, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 import { handlerIndex } from './handler-index.js';
+import { Random } from './random.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
 import { SandboxState } from './state.js';
@@ -97,7 +98,7 @@ export interface RunningSandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const token = options.token ?? `sandbox-${randomBytes(16).toString('hex')}`;
   const requests: RecordedRequest[] = [];
-  const faults = new FaultList();
+  const faults = new FaultList(new Random((options.seed ?? 42) ^ 0x5eed));
   for (const rule of options.faults ?? []) faults.add(rule);
   const closing = new AbortController();
   let skewMs = 0;

@@ -59,6 +59,7 @@ export async function startEnv(
         token: config.token,
         timeoutMs: config.timeoutMs,
         retries: config.maxRetries,
+        maxConcurrency: config.maxConcurrency,
         retryBaseMs: options.retryBaseMs ?? 20,
       })
     : undefined;
