@@ -225,6 +225,7 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
     if (!parsed.success) return failure(describeInvalidArguments(parsed.error, name));
 
     const progressToken = request.params._meta?.progressToken;
+    const sent = new IncreasingProgress();
     const elicitationSupported = Boolean(mcp.server.getClientCapabilities()?.elicitation?.form);
     const context: ToolContext = {
       get client() {
@@ -235,9 +236,11 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
       resolveWorkspace: (explicit) => deps.resolveWorkspace(explicit, extra.signal),
       progress: async (progress, total, message) => {
         if (progressToken === undefined || extra.signal.aborted) return;
+        const value = sent.next(progress);
         await extra.sendNotification({
           method: 'notifications/progress',
-          params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+          // A total the raised value has passed no longer describes it, so it is left out (unknown) rather than raised.
+          params: { progressToken, progress: value, ...(total === undefined || total < value ? {} : { total }), message },
         });
       },
       uploadRoots: async () => {
@@ -271,6 +274,23 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
       return failure(describeFailure(error, name, extra.signal));
     }
   });
+}
+
+/**
+ * The spec requires each progress value of a request to exceed the last. A tool's repeated or smaller value is
+ * raised to one more than the last rather than dropped: every notification carries a status message, and a
+ * client that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a
+ * heartbeat. So a tool that waits twice, or reports its steps around a wait's read count, stays within the spec
+ * without knowing it.
+ */
+class IncreasingProgress {
+  private last: number | undefined;
+
+  next(wanted: number): number {
+    const value = this.last === undefined || wanted > this.last ? wanted : this.last + 1;
+    this.last = value;
+    return value;
+  }
 }
 
 function failure(text: string): CallToolResult {

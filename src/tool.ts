@@ -17,7 +17,7 @@ export interface ToolContext {
   readonly config: Config;
   /** Aborted when the client cancels the request. */
   readonly signal: AbortSignal;
-  /** Sends notifications/progress when the caller asked for progress; a no-op otherwise. */
+  /** Sends notifications/progress when the caller asked for progress; a no-op otherwise. A value not above the last one sent is raised to one more. */
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
   resolveWorkspace(explicit: string | undefined): Promise<string>;

@@ -33,7 +33,8 @@ let expectedMs: number | undefined;
 
 /**
  * Polls `read` until `isFinal` holds or the deadline passes, reporting progress at the start and at least every
- * 5 s. Ends at once when the request is cancelled.
+ * 5 s, as the number of reads so far (from 1, so it follows a tool's own 0 for the step before the wait). Ends at
+ * once when the request is cancelled.
  */
 export async function waitFor<T>(
   context: Pick<ToolContext, 'signal' | 'progress'>,
@@ -42,14 +43,14 @@ export async function waitFor<T>(
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   let value = await options.read();
-  let polls = 0;
+  let reads = 1;
   let lastProgress = 0;
   let lastPending = 0;
   const schedule = new Schedule(expectedMs);
   const report = async () => {
     lastProgress = Date.now();
     const elapsed = Math.round((lastProgress - started) / 1000);
-    await context.progress(polls, undefined, `${options.describe(value)} (${elapsed}s)`);
+    await context.progress(reads, undefined, `${options.describe(value)} (${elapsed}s)`);
   };
   await report();
   while (!options.isFinal(value)) {
@@ -58,7 +59,7 @@ export async function waitFor<T>(
     lastPending = Date.now() - started;
     await sleep(Math.min(schedule.next(lastPending), remaining), context.signal);
     value = await options.read();
-    polls++;
+    reads++;
     if (options.isFinal(value)) {
       // The step ended between the last two reads; the middle is the best guess.
       expectedMs = (lastPending + (Date.now() - started)) / 2;
