@@ -53,11 +53,11 @@ async function main(): Promise<void> {
 
   step('create_dataset');
   const dataset = await call('create_dataset', { name: 'Product reviews' });
-  console.log(`  dataset ${dataset.id}: ${dataset.status}`);
+  console.log(`  dataset ${dataset.id}: V${dataset.schema_version}, ${dataset.schema ? 'with a schema' : 'its schema comes from the first upload'}`);
 
   step('upload_file (scripts/demo-reviews.csv)');
   const upload = await call('upload_file', { dataset_id: dataset.id, file_path: csv });
-  console.log(`  ${upload.filename}: ${upload.bytes} bytes → ${upload.total_datapoint_count} datapoints, ${upload.status}`);
+  console.log(`  ${upload.filename}: ${upload.bytes} bytes → ${upload.total_datapoint_count} datapoints, import ${upload.status}: ${upload.summary}`);
 
   step('create_batch');
   const batch = await call('create_batch', {

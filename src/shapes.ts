@@ -47,7 +47,7 @@ export const waitArgs = {
 
 const status = z.string();
 
-export const datasetOut = z.looseObject({ id: z.string(), status, total_datapoint_count: z.number().optional() });
+export const datasetOut = z.looseObject({ id: z.string(), status: status.optional(), total_datapoint_count: z.number().optional() });
 export const batchOut = z.looseObject({ id: z.string(), name: z.string(), status });
 export const studyOut = z.looseObject({ id: z.string(), name: z.string(), status });
 export const instructionOut = z.looseObject({ id: z.string(), type: z.string(), description: z.string() });

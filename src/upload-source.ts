@@ -17,20 +17,14 @@ export interface UploadSource {
 
 const CONTENT_TYPES: Record<string, string> = {
   '.csv': 'text/csv',
-  '.jsonl': 'application/jsonl',
+  '.jsonl': 'application/x-ndjson',
   '.zip': 'application/zip',
 };
 
 export type FlatRow = Record<string, string | number | boolean | null>;
 
-/**
- * Rows become RFC 4180 CSV; the header is the union of keys in first-seen order. csv-stringify is loaded here,
- * on first use, so that starting the server does not pay for it.
- */
-export async function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): Promise<UploadSource> {
-  if (extname(filename).toLowerCase() !== '.csv') {
-    throw new ToolError(`filename must end in .csv when uploading rows (got "${filename}").`);
-  }
+/** The union of the rows' keys in first-seen order: the header a file of them has. */
+export function rowColumns(rows: FlatRow[]): string[] {
   const columns: string[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
@@ -42,6 +36,24 @@ export async function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): 
     }
   }
   if (columns.length === 0) throw new ToolError('rows have no columns: give each row at least one key.');
+  return columns;
+}
+
+/**
+ * Rows become JSON Lines (a .jsonl filename; values keep their types) or RFC 4180 CSV with the union of keys as
+ * header. csv-stringify is loaded here, on first use, so that starting the server does not pay for it.
+ */
+export async function rowsSource(rows: FlatRow[], filename = 'datapoints.csv'): Promise<UploadSource> {
+  const extension = extname(filename).toLowerCase();
+  if (extension === '.jsonl') {
+    rowColumns(rows);
+    const jsonl = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    return { filename, contentType: CONTENT_TYPES['.jsonl'] as string, length: jsonl.length, body: () => jsonl, rows: rows.length };
+  }
+  if (extension !== '.csv') {
+    throw new ToolError(`filename must end in .csv or .jsonl when uploading rows (got "${filename}").`);
+  }
+  const columns = rowColumns(rows);
   const { stringify } = await import('csv-stringify/sync');
   const csv = Buffer.from(stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value) } }));
   return { filename, contentType: 'text/csv', length: csv.length, body: () => csv, rows: rows.length };

@@ -31,7 +31,7 @@ describe('cancellation', () => {
     try {
       const dataset = ok(await env.call('create_dataset', { name: 'D' }));
       const result = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, timeout_seconds: 1 }));
-      expect(result).toMatchObject({ status: 'PROCESSING', timed_out: true });
+      expect(result).toMatchObject({ status: 'processing', timed_out: true });
       const batch = ok(
         await env.call('create_batch', { name: 'B', dataset_id: dataset.id, task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' } }),
       );

@@ -227,6 +227,8 @@ describe('rerun_contested, then the rounds pooled', () => {
     const dataset = state.datasets.get(rerun.dataset_id)!;
     const columns = dataset.columns.map((c) => c.name);
     expect(columns).toEqual(['text', 'META_ID', 'META_SOURCE_TASK_ID']);
+    // The original's schema (inferred at its upload) is kept, the source id hidden as metadata.
+    expect(dataset.schema).toEqual({ strict: false, fields: { text: { type: 'text' }, META_ID: { type: 'metadata' }, META_SOURCE_TASK_ID: { type: 'metadata' } } });
     const uploaded = dataset.rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i] ?? ''])));
     expect(uploaded.map((row) => row.META_SOURCE_TASK_ID).sort()).toEqual(expected.map((row) => row.task_id).sort());
     for (const row of uploaded) {

@@ -162,7 +162,7 @@ describe('Streamable HTTP', () => {
       ok(await callTool(client, 'list_workspaces'));
       const dataset = ok(await callTool(client, 'create_dataset', { name: 'Over HTTP' }));
       ok(await callTool(client, 'upload_file', { dataset_id: dataset.id, rows: ROWS }));
-      expect(ok(await callTool(client, 'get_dataset', { dataset_id: dataset.id })).status).toBe('READY');
+      expect(ok(await callTool(client, 'get_dataset', { dataset_id: dataset.id })).imports).toMatchObject([{ status: 'complete' }]);
       const batch = ok(
         await callTool(client, 'create_batch', {
           name: 'HTTP batch',

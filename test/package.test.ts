@@ -99,7 +99,7 @@ describe('the npm package, packed and installed into an empty folder', () => {
     try {
       const dataset = ok(await callTool(client, 'create_dataset', { name: 'From the bundle' }));
       const upload = ok(await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(allowed, 'reviews.csv') }));
-      expect(upload.status).toBe('READY');
+      expect(upload.status).toBe('complete');
       const refused = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(elsewhere, 'secret.csv') });
       expect(refused.isError).toBe(true);
       expect(refused.text).toContain('outside the folders');

@@ -9,7 +9,7 @@ describe('get_responses on a large batch', () => {
       const rows = Array.from({ length: 300 }, (_, i) => ({ text: `Review number ${i}: ${'lorem ipsum '.repeat(8)}`, META_ID: `r${i}` }));
       const dataset = ok(await env.call('create_dataset', { name: 'Large' }));
       ok(await env.call('upload_file', { dataset_id: dataset.id, rows }));
-      expect(ok(await env.call('get_dataset', { dataset_id: dataset.id }))).toMatchObject({ status: 'READY', total_datapoint_count: 300 });
+      expect(ok(await env.call('get_dataset', { dataset_id: dataset.id }))).toMatchObject({ imports: [{ status: 'complete' }], total_datapoint_count: 300 });
       const batch = ok(
         await env.call('create_batch', { name: 'Large', dataset_id: dataset.id, task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' } }),
       );

@@ -181,10 +181,11 @@ describe('sandbox fault injection', () => {
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.text()).toContain('<Code>ServiceUnavailable</Code>');
     await expect(put()).rejects.toThrow();
-    expect(sandbox.state.datasets.get(dataset.id)?.status).toBe('UNINITIALISED');
+    expect(sandbox.state.datasets.get(dataset.id)?.imports[0]?.status).toBe('uninitialised');
 
     expect((await put()).status).toBe(200);
-    expect(sandbox.state.datasets.get(dataset.id)?.filename).toBe('data.csv');
+    // The dataset has no schema yet, so its import waits for one.
+    expect(sandbox.state.datasets.get(dataset.id)?.imports[0]?.status).toBe('pending_schema');
     expect(sandbox.faults.hits).toEqual([0, 1, 1]);
     expect(sandbox.requests.slice(-3).map((request) => [request.origin, request.status, request.fault])).toEqual([
       ['storage', 503, 'status'],

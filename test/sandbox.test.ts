@@ -6,7 +6,7 @@ import type { RunningSandbox, SandboxOptions } from '../src/sandbox/index.js';
 import { startCheckedSandbox } from './support/contract.js';
 
 // No returns or time-outs, so that every place submits and counts are exact.
-const FAST: SandboxOptions = { processingMs: 30, participantIntervalMs: 10, completionMs: 20, workspaces: 2, returnRate: 0, timeoutRate: 0 };
+const FAST: SandboxOptions = { legacyDatasets: true, processingMs: 30, participantIntervalMs: 10, completionMs: 20, workspaces: 2, returnRate: 0, timeoutRate: 0 };
 
 const CSV = [
   'text,META_SOURCE',

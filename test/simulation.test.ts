@@ -6,7 +6,8 @@ import { NOT_THE_CLIENT } from './support/contract.js';
 
 async function finishedStudy(env: TestEnv, annotators: number): Promise<{ batchId: string; studyId: string }> {
   const dataset = ok(await env.call('create_dataset', { name: 'Sim' }));
-  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: [...ROWS, ...ROWS, ...ROWS] }));
+  // Distinct rows: a V4 dataset stores a repeated record once.
+  ok(await env.call('upload_file', { dataset_id: dataset.id, rows: [...ROWS, ...ROWS, ...ROWS].map((row, i) => ({ ...row, META_ID: `r${i + 1}` })) }));
   const batch = ok(await env.call('create_batch', { name: 'Sim', dataset_id: dataset.id, task_details: { task_name: 'T', task_introduction: 'I', task_steps: 'S' } }));
   ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
   ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: 2 }));

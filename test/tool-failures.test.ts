@@ -75,27 +75,33 @@ describe('tool failures come back as actionable isError results', () => {
     await expect(env.client.readResource({ uri: `prolific://batches/${batch.id}/report` })).rejects.toThrow(/400/);
   });
 
-  it('refuses setup early while the dataset is not READY, or without instructions', async () => {
-    const dataset = ok(await env.call('create_dataset', { name: 'Slow' }));
-    const batch = ok(await env.call('create_batch', { name: 'B', dataset_id: dataset.id, task_details: TASK_DETAILS }));
-    ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
+  it('refuses setup early while the dataset has no complete import, or without instructions', async () => {
+    // Processing that outlasts the test, so that "early" does not depend on the machine's speed.
+    const env = await startEnv({ sandbox: { processingMs: 60_000 } });
+    try {
+      const dataset = ok(await env.call('create_dataset', { name: 'Slow' }));
+      const batch = ok(await env.call('create_batch', { name: 'B', dataset_id: dataset.id, task_details: TASK_DETAILS }));
+      ok(await env.call('set_instructions', { batch_id: batch.id, instructions: INSTRUCTIONS }));
 
-    const empty = await env.call('setup_batch', { batch_id: batch.id });
-    expect(empty.isError).toBe(true);
-    expect(empty.text).toContain('UNINITIALISED');
-    expect(empty.text).toContain('upload_file');
+      const empty = await env.call('setup_batch', { batch_id: batch.id });
+      expect(empty.isError).toBe(true);
+      expect(empty.text).toContain('no complete import');
+      expect(empty.text).toContain('upload_file');
 
-    const uploaded = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, wait: false }));
-    expect(uploaded.status).toBe('PROCESSING');
-    const early = await env.call('setup_batch', { batch_id: batch.id });
-    expect(early.isError).toBe(true);
-    expect(early.text).toContain('PROCESSING');
-    expect(env.sandbox.requests.some((r) => r.url.endsWith(`/batches/${batch.id}/setup`))).toBe(false);
+      const uploaded = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, wait: false }));
+      expect(uploaded.status).toBe('processing');
+      const early = await env.call('setup_batch', { batch_id: batch.id });
+      expect(early.isError).toBe(true);
+      expect(early.text).toContain('processing');
+      expect(env.sandbox.requests.some((r) => r.url.endsWith(`/batches/${batch.id}/setup`))).toBe(false);
 
-    const bare = ok(await env.call('create_batch', { name: 'No questions', dataset_id: dataset.id, task_details: TASK_DETAILS }));
-    const none = await env.call('setup_batch', { batch_id: bare.id });
-    expect(none.isError).toBe(true);
-    expect(none.text).toMatch(/no instructions|PROCESSING/);
+      const bare = ok(await env.call('create_batch', { name: 'No questions', dataset_id: dataset.id, task_details: TASK_DETAILS }));
+      const none = await env.call('setup_batch', { batch_id: bare.id });
+      expect(none.isError).toBe(true);
+      expect(none.text).toMatch(/no instructions|processing/);
+    } finally {
+      await env.close();
+    }
   });
 
   it('keeps instructions frozen after setup and points to duplicate_batch', async () => {
@@ -182,9 +188,10 @@ describe('tool failures come back as actionable isError results', () => {
       const dataset = ok(await env.call('create_dataset', { name: 'File' }));
       await writeFile(join(env.dir, 'points.csv'), 'text,META_ID\n"Hello, world",1\nBye,2\nAgain,3\n');
       const result = ok(await env.call('upload_file', { dataset_id: dataset.id, file_path: join(env.dir, 'points.csv') }));
-      expect(result).toMatchObject({ status: 'READY', total_datapoint_count: 3, filename: 'points.csv' });
+      expect(result).toMatchObject({ status: 'complete', total_datapoint_count: 3, filename: 'points.csv' });
+      // The same rows again are accepted but not stored twice.
       const relative = ok(await env.call('upload_file', { dataset_id: dataset.id, file_path: 'points.csv', wait: true }));
-      expect(relative.total_datapoint_count).toBe(6);
+      expect(relative).toMatchObject({ accepted_count: 3, total_datapoint_count: 3 });
     });
 
     it('refuses files outside the roots, hidden files, other types and symlinks that lead out, sending nothing', async () => {

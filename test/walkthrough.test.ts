@@ -21,21 +21,30 @@ describe('walkthrough through MCP against the sandbox', () => {
     expect(result.default_workspace_id).toBe(result.workspaces[0].id);
   });
 
-  it('creates a dataset and uploads rows, reporting progress until READY', async () => {
+  it('creates a dataset and uploads rows as a file, reporting progress until the import is complete', async () => {
     const dataset = ok(await env.call('create_dataset', { name: 'Reviews' }));
-    expect(dataset.status).toBe('UNINITIALISED');
+    expect(dataset).toMatchObject({ schema_version: 4, schema: null });
     ids.dataset = dataset.id;
 
     const progress: string[] = [];
+    // A first upload is always an import (setup needs a complete one); the filename picks CSV over JSONL.
     const raw = await env.client.callTool(
-      { name: 'upload_file', arguments: { dataset_id: dataset.id, rows: ROWS } },
+      { name: 'upload_file', arguments: { dataset_id: dataset.id, rows: ROWS, filename: 'datapoints.csv' } },
       undefined,
       { onprogress: (p) => progress.push(p.message ?? '') },
     );
     expect(raw.isError).not.toBe(true);
-    expect(raw.structuredContent).toMatchObject({ dataset_id: dataset.id, status: 'READY', total_datapoint_count: 4, filename: 'datapoints.csv' });
-    expect(progress.some((m) => m.includes('PROCESSING'))).toBe(true);
-    expect(progress.at(-1)).toContain('READY');
+    expect(raw.structuredContent).toMatchObject({
+      dataset_id: dataset.id,
+      status: 'complete',
+      accepted_count: 4,
+      rejected_count: 0,
+      total_datapoint_count: 4,
+      filename: 'datapoints.csv',
+      schema_set: { strict: false, fields: { text: { type: 'text' }, META_ID: { type: 'metadata' } } },
+    });
+    expect(progress.some((m) => m.includes('processing'))).toBe(true);
+    expect(progress.at(-1)).toContain('complete');
     // The upload really went to presigned storage, and without the token.
     const puts = env.sandbox.requests.filter((r) => r.method === 'PUT' && r.origin === 'storage');
     expect(puts).toHaveLength(1);

@@ -3,7 +3,7 @@ import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
 import { prolificId, text } from '../src/shapes.js';
 import { labelMethod, resolveMethod } from '../src/label-args.js';
 import { readLabelSource, SOURCE_COLUMN } from '../src/labels-source.js';
-import { rowsSource } from '../src/upload-source.js';
+import { uploadToDataset } from '../src/dataset-upload.js';
 import { waitFor } from '../src/wait.js';
 import { createDraftStudy } from '../src/draft-study.js';
 import type { ApiObject, Batch } from '../src/prolific/types.js';
@@ -80,7 +80,7 @@ export default defineTool({
     const name = args.name ?? `${original.name} (contested)`;
     const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
     await progress(0, 4, `Uploading ${rows.length} contested datapoints`);
-    const datasetId = await uploadRows(context, workspace, name, rows);
+    const datasetId = await uploadRows(context, original, workspace, name, rows);
 
     await progress(1, 4, 'Creating the follow-up batch');
     const copy = await copyBatch(context, original, source.questions, name, workspace, datasetId);
@@ -137,24 +137,25 @@ export default defineTool({
 });
 
 /**
- * Puts rows into a new dataset and waits until it is READY. The one place the follow-up touches dataset
- * upload, so that it can move onto a shared upload helper when there is one.
+ * Puts rows into a new dataset and waits until they are imported (V4) or the dataset is READY (V3). A V4 original's
+ * schema is kept, so media fields stay media, with the source task id as metadata and nothing strict: the report
+ * the rows come from may not carry every field.
  */
-async function uploadRows({ client, signal, progress }: ToolContext, workspace: string, name: string, rows: Record<string, string>[]): Promise<string> {
-  const dataset = await client.createDataset({ name, workspace_id: workspace }, signal);
-  const file = await rowsSource(rows, 'contested.csv');
-  const target = await client.getUploadUrl(dataset.id, file.filename, signal);
-  await client.putUpload(target.upload_url, file, signal);
-  const { value } = await waitFor(
-    { signal, progress },
-    {
-      read: () => client.getDataset(dataset.id, signal),
-      isFinal: (d) => d.status === 'READY' || d.status === 'ERROR',
-      describe: (d) => `Dataset ${d.status}`,
-      timeoutMs: 300_000,
-    },
-  );
-  if (value.status !== 'READY') throw new ToolError(`The follow-up dataset ${dataset.id} is ${value.status} after upload; nothing else was created.`);
+async function uploadRows(
+  { client, signal, progress }: ToolContext,
+  original: Batch,
+  workspace: string,
+  name: string,
+  rows: Record<string, string>[],
+): Promise<string> {
+  const originalId = original.datasets?.[0]?.id;
+  const originalSchema = originalId ? (await client.getDataset(originalId, signal)).schema : undefined;
+  const schema = originalSchema ? { strict: false, fields: { ...originalSchema.fields, [SOURCE_COLUMN]: { type: 'metadata' as const } } } : undefined;
+  const dataset = await client.createDataset({ name, workspace_id: workspace, ...(schema ? { schema } : {}) }, signal);
+  const outcome = await uploadToDataset(client, { signal, progress }, dataset.id, { rows, filename: 'contested.csv' }, { wait: true, timeoutMs: 300_000 });
+  if (outcome.status !== 'complete' && outcome.status !== 'READY') {
+    throw new ToolError(`The follow-up dataset ${dataset.id} is not ready after upload (${outcome.summary}); nothing else was created.`);
+  }
   return dataset.id;
 }
 

@@ -3,12 +3,13 @@ import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
 import { waitFor } from '../src/wait.js';
 import { createOnce } from '../src/create-once.js';
+import type { Dataset } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'setup_batch',
   title: 'Set up batch',
   description:
-    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a READY dataset and instructions or batch_items; freezes them.',
+    'Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY. Needs a complete import (V3: READY dataset) and instructions or batch_items; freezes them.',
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),
@@ -31,16 +32,8 @@ export default defineTool({
     if (!datasetId) {
       throw new ToolError(`Batch ${args.batch_id} has no dataset. Pass dataset_id, or attach one with update_batch.`);
     }
-    const dataset = await client.getDataset(datasetId, signal);
-    if (dataset.status !== 'READY') {
-      const next =
-        dataset.status === 'ERROR'
-          ? 'Its file could not be processed: upload a corrected file to a new dataset.'
-          : dataset.status === 'UNINITIALISED'
-            ? 'Upload datapoints with upload_file first.'
-            : 'Wait until get_dataset shows READY, then call setup_batch again.';
-      throw new ToolError(`Dataset ${datasetId} is ${dataset.status}, and setup needs it READY. ${next}`);
-    }
+    const notReady = notReadyForSetup(await client.getDataset(datasetId, signal));
+    if (notReady) throw new ToolError(notReady);
     if (instructions.body.results.length === 0 && !batch.batch_items?.length) {
       throw new ToolError(`Batch ${args.batch_id} has no instructions. Call set_instructions, or give batch_items with update_batch, first.`);
     }
@@ -73,3 +66,33 @@ export default defineTool({
     return timedOut ? { ...value, timed_out: true } : value;
   },
 });
+
+/**
+ * V3 datasets are ready when READY. V4 ones need a `complete` import, as the docs say; a `partial` one does
+ * not count, though its accepted rows are kept: Prolific's rule is taken literally, so that this check never
+ * lets through a setup the API then refuses. A V4 dataset read without its `imports` is left to the API to judge.
+ */
+function notReadyForSetup(dataset: Dataset): string | undefined {
+  const id = dataset.id;
+  if (dataset.imports !== undefined) {
+    const imports = dataset.imports;
+    if (imports.some((job) => job.status === 'complete')) return undefined;
+    const latest = imports.at(-1);
+    const next = !latest
+      ? 'Upload datapoints with upload_file first.'
+      : latest.status === 'partial'
+        ? 'Its imports so far were partial: upload the fixed rejected records (or the whole file again) for a complete import.'
+        : latest.status === 'failed'
+          ? `Its last import failed (${latest.reason ?? 'no reason given'}): upload a corrected file.`
+          : `Its last import is ${latest.status}: wait (get_dataset), then call setup_batch again.`;
+    return `Dataset ${id} has no complete import, which setup needs. ${next}`;
+  }
+  if (dataset.status === 'READY' || dataset.status === undefined) return undefined;
+  const next =
+    dataset.status === 'ERROR'
+      ? 'Its file could not be processed: upload a corrected file to a new dataset.'
+      : dataset.status === 'UNINITIALISED'
+        ? 'Upload datapoints with upload_file first.'
+        : 'Wait until get_dataset shows READY, then call setup_batch again.';
+  return `Dataset ${id} is ${dataset.status}, and setup needs it READY. ${next}`;
+}

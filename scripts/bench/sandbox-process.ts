@@ -25,8 +25,11 @@ async function answer(command: Command): Promise<unknown> {
     case 'requests':
       return sandbox.requests.slice(command.since).map((r) => ({ method: r.method, path: new URL(r.url).pathname }));
     case 'pendingUntil': {
-      const record = command.kind === 'dataset' ? sandbox.state.datasets.get(command.recordId) : sandbox.state.batches.get(command.recordId);
-      return record?.pending?.until ?? null;
+      if (command.kind === 'batch') return sandbox.state.batches.get(command.recordId)?.pending?.until ?? null;
+      const dataset = sandbox.state.datasets.get(command.recordId);
+      // A V4 dataset's step is its latest import; a V3 one's is the dataset's own processing.
+      if (dataset?.schemaVersion === 4) return dataset.imports.at(-1)?.until ?? null;
+      return dataset?.pending?.until ?? null;
     }
     case 'seed':
       return seed(sandbox, command.options);
@@ -49,12 +52,13 @@ async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<
   try {
     const workspace = (await client.listWorkspaces()).results[0]?.id ?? '';
     const project = (await client.listProjects(workspace)).results[0]?.id;
-    const dataset = await client.createDataset({ name: `${tasks} reviews`, workspace_id: workspace });
+    const schema = { strict: false, fields: { text: { type: 'text' as const }, META_ID: { type: 'metadata' as const } } };
+    const dataset = await client.createDataset({ name: `${tasks} reviews`, workspace_id: workspace, schema });
     const rows = ['text,META_ID'];
     for (let i = 0; i < tasks; i += 1) rows.push(`"Review ${i}: arrived on time, works as described, would buy again.",r${i}`);
     const csv = Buffer.from(rows.join('\n'));
-    const { upload_url } = await client.getUploadUrl(dataset.id, 'reviews.csv');
-    await client.putUpload(upload_url, { body: () => csv, length: csv.length, contentType: 'text/csv' });
+    const { upload_url, content_type } = await client.getUploadUrl(dataset.id, 'reviews.csv');
+    await client.putUpload(upload_url, { body: () => csv, length: csv.length, contentType: content_type ?? 'text/csv' });
     running.advanceClock(settings.processingMs);
     const batch = await client.createBatch({
       name: 'Review sentiment (benchmark)',

@@ -152,7 +152,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         try {
           const dataset = await call('create_dataset', { name }, false);
           await call('upload_file', { dataset_id: dataset.id, rows: ROWS }, false);
-          await until(() => call('get_dataset', { dataset_id: dataset.id }, true), (d) => d.status === 'READY');
+          // Usable once an import is complete (V4), or READY for a legacy V3 dataset.
+          const usable = (d: Record<string, any>) => d.status === 'READY' || (d.imports ?? []).some((job: { status?: string }) => job.status === 'complete');
+          await until(() => call('get_dataset', { dataset_id: dataset.id }, true), usable);
           const batch = await call(
             'create_batch',
             { name, dataset_id: dataset.id, task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose a sentiment.' } },

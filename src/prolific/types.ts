@@ -20,19 +20,66 @@ export interface ApiObject {
   [key: string]: unknown;
 }
 
+export type DatasetFieldType = 'text' | 'image_url' | 'audio_url' | 'video_url' | 'metadata' | 'task_group_id';
+
+/** A V4 dataset's columns: `metadata` and `task_group_id` fields are hidden from participants. */
+export type DatasetSchema = {
+  strict: boolean;
+  fields: Record<string, { type: DatasetFieldType; label?: string }>;
+};
+
+export type ImportStatus = 'uninitialised' | 'queued' | 'processing' | 'complete' | 'partial' | 'failed' | 'pending_schema';
+
+/** One upload into a V4 dataset. Counts are optional; `accepted_count` includes duplicates. */
+export interface DatasetImport extends ApiObject {
+  import_id: string;
+  status: ImportStatus;
+  filename?: string;
+  accepted_count?: number;
+  duplicate_count?: number;
+  rejected_count?: number;
+  written_count?: number;
+  errors?: RecordError[];
+  reason?: string;
+}
+
+/** A record an import or append refused; `record_index` counts from 0. */
+export interface RecordError extends ApiObject {
+  record_index: number;
+  field?: string;
+  reason: string;
+}
+
+/** V4 datasets (`schema_version` 4) have `schema` and `imports`; V3 ones have `status` instead. */
 export interface Dataset extends ApiObject {
   id: string;
   name: string;
-  status: ProcessingStatus;
+  schema_version?: number;
+  schema?: DatasetSchema | null;
+  imports?: DatasetImport[];
+  status?: ProcessingStatus;
   total_datapoint_count?: number;
   workspace_id?: string;
+  /** Present when a PATCH changed an existing schema. */
+  migration_job_id?: string;
 }
 
+/** V4 adds `import_id`, `content_type` (send it as the PUT's Content-Type) and `file_key`. */
 export interface UploadUrl extends ApiObject {
   upload_url: string;
   expires_at: string;
   http_method: string;
   dataset_id: string;
+  import_id?: string;
+  content_type?: string;
+  file_key?: string;
+}
+
+/** The append answer's field names are not documented; these are the import job's, read when present. */
+export interface AppendResult extends ApiObject {
+  accepted_count?: number;
+  rejected_count?: number;
+  errors?: RecordError[];
 }
 
 export interface TaskDetails {

@@ -5,13 +5,14 @@
 import { parseFaultSpec } from './faults.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 
-const USAGE = 'Usage: sandbox [--port N] [--token T] [--balance N] [--fault SPEC]... (--help explains SPEC)';
+const USAGE = 'Usage: sandbox [--port N] [--token T] [--balance N] [--v3-datasets] [--fault SPEC]... (--help explains SPEC)';
 
-const HELP = `Usage: sandbox [--port N] [--token T] [--balance N] [--fault SPEC]...
+const HELP = `Usage: sandbox [--port N] [--token T] [--balance N] [--v3-datasets] [--fault SPEC]...
 
   --port N       API port (default: a free one); storage gets its own free port
   --token T      the accepted API token (default: a random one)
   --balance N    every workspace's starting balance, minor units (default 100000); 0 rehearses a refused publish
+  --v3-datasets  datasets created without a schema are legacy V3 ones (default: V4 awaiting a schema)
   --fault SPEC   inject a transport fault; repeatable, checked in the order given
 
 SPEC is "[METHOD] PATH [KIND] [status=N] [retry-after=S] [delay-ms=MS] [times=N|inf] [chance=P] [origin=api|storage]":
@@ -84,6 +85,8 @@ function parseArguments(argv: readonly string[]): SandboxOptions | undefined {
       options.balance = Number(balance);
     } else if (flag === '--token') {
       options.token = value();
+    } else if (flag === '--v3-datasets') {
+      options.legacyDatasets = true;
     } else if (flag === '--fault') {
       options.faults = [...(options.faults ?? []), parseFaultSpec(value())];
     } else if (flag === '--help' || flag === '-h') {

@@ -41,6 +41,11 @@ export interface SandboxOptions {
   workspaces?: number;
   /** Available balance of each workspace and of the personal account, minor units; default 100000 (£1000). */
   balance?: number;
+  /**
+   * Datasets created without a schema are V3 (UNINITIALISED → PROCESSING → READY | ERROR), as on accounts the
+   * API still offers them to; default false: they are V4 with no schema yet.
+   */
+  legacyDatasets?: boolean;
   /** Fault rules in force from the start; more can be added through `faults`. */
   faults?: FaultRule[];
   /**
@@ -162,6 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     seed: options.seed ?? 42,
     workspaces: Math.max(1, options.workspaces ?? 1),
     balance: options.balance ?? 100000,
+    legacyDatasets: options.legacyDatasets ?? false,
     ...(options.crowd?.length ? { crowd: options.crowd } : {}),
     now: () => Date.now() + skewMs,
   });

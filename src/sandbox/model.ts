@@ -57,12 +57,79 @@ export interface PendingOutcome {
   reason?: string;
 }
 
+export const DATASET_FIELD_TYPES = ['text', 'image_url', 'audio_url', 'video_url', 'metadata', 'task_group_id'] as const;
+
+export type DatasetFieldType = (typeof DATASET_FIELD_TYPES)[number];
+
+/** A V4 dataset's schema: the columns a datapoint has, and which are shown, hidden or group tasks. */
+export interface DatasetSchema {
+  strict: boolean;
+  fields: Record<string, { type: DatasetFieldType; label?: string }>;
+}
+
+export type ImportStatus = 'uninitialised' | 'queued' | 'processing' | 'complete' | 'partial' | 'failed' | 'pending_schema';
+
+export interface ImportError {
+  record_index: number;
+  field?: string;
+  reason: string;
+}
+
+/** One upload into a V4 dataset: created with its upload URL, filled by the PUT, then processed in turn. */
+export interface ImportJobRecord {
+  id: string;
+  datasetId: string;
+  filename: string;
+  createdAt: number;
+  updatedAt: number;
+  status: ImportStatus;
+  /** When processing starts (after earlier imports) and ends; the file is read at the PUT, checked at the end. */
+  startsAt?: number;
+  until?: number;
+  /** The received file's records, kept until processing ends; or why the file cannot be read at all. */
+  received?: ReceivedRecords;
+  acceptedCount?: number;
+  duplicateCount?: number;
+  rejectedCount?: number;
+  errors?: ImportError[];
+  reason?: string;
+}
+
+/** One record of a V4 file or append: its fields, or why it cannot be read. */
+export type ReceivedRecord = { fields: Record<string, unknown> } | { malformed: string };
+
+/**
+ * A received V4 file: its records, plus a count of those past the row-text budget, which are accepted
+ * unchecked with empty cells (as V3 rows past it are); or why the file cannot be read at all.
+ */
+export type ReceivedRecords = { records: ReceivedRecord[]; unchecked: number } | { failure: string };
+
+export interface MigrationRecord {
+  id: string;
+  createdAt: number;
+  schemaRevision: number;
+  reprocessedCount: number;
+}
+
 export interface DatasetRecord {
   id: string;
   name: string;
   workspaceId: string;
   createdAt: number;
   createdBy: string;
+  /** 3: legacy, tracked by `status`; 4: described by `schema`, filled by import jobs. */
+  schemaVersion: 3 | 4;
+  /** V4 only; null until a schema is set. */
+  schema: DatasetSchema | null;
+  /** V4 only: every import job, oldest first. */
+  imports: ImportJobRecord[];
+  /** V4 only: how many schemas have been set (a migration job's `schema_version`). */
+  schemaRevision: number;
+  /** V4 only: the schema changes after the first. */
+  migrations?: MigrationRecord[];
+  /** V4 only: the stored datapoints' values, so that a record sent again is accepted but not stored twice. */
+  seen?: Set<string>;
+  /** V3 only: the processing state of the last upload. */
   status: ProcessingStatus;
   pending?: PendingOutcome;
   /** Why the last processing failed, shown while the status is ERROR. */

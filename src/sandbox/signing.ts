@@ -14,7 +14,11 @@ export interface Presigned {
   expiresAt: string;
 }
 
-export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
+/**
+ * With a `contentType`, the URL signs the Content-Type header as S3 does (`X-Amz-SignedHeaders=content-type;host`):
+ * a PUT with any other Content-Type, or none, fails the signature check.
+ */
+export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, contentType?: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
   const url = new URL(path, state.settings.storageOrigin);
   const now = state.now();
   const amzDate = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -22,8 +26,9 @@ export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string
   url.searchParams.set('X-Amz-Credential', `SANDBOXACCESSKEY/${amzDate.slice(0, 8)}/eu-west-2/s3/aws4_request`);
   url.searchParams.set('X-Amz-Date', amzDate);
   url.searchParams.set('X-Amz-Expires', String(ttlSeconds));
-  url.searchParams.set('X-Amz-SignedHeaders', 'host');
-  url.searchParams.set('X-Amz-Signature', signature(state, method, url.pathname, amzDate, String(ttlSeconds)));
+  url.searchParams.set('X-Amz-SignedHeaders', contentType === undefined ? 'host' : 'content-type;host');
+  const signed = { method, pathname: url.pathname, amzDate, expires: String(ttlSeconds), contentType };
+  url.searchParams.set('X-Amz-Signature', signature(state, signed));
   const expiresAt = new Date(parseAmzDate(amzDate) + ttlSeconds * 1000).toISOString();
   return { url: url.href, expiresAt };
 }
@@ -34,8 +39,11 @@ export interface PresignProblem {
   message: string;
 }
 
-/** Why a request does not carry a valid, unexpired signature for this method and path (undefined when it does). */
-export function checkPresigned(state: SandboxState, method: string, url: URL): PresignProblem | undefined {
+/**
+ * Why a request does not carry a valid, unexpired signature for this method and path (and Content-Type, when
+ * signed); undefined when it does.
+ */
+export function checkPresigned(state: SandboxState, method: string, url: URL, contentType: string | null): PresignProblem | undefined {
   const query = url.searchParams;
   const amzDate = query.get('X-Amz-Date') ?? '';
   const expires = query.get('X-Amz-Expires') ?? '';
@@ -43,7 +51,14 @@ export function checkPresigned(state: SandboxState, method: string, url: URL): P
   if (!query.get('X-Amz-Algorithm') || !amzDate || !expires || !given) {
     return { status: 403, code: 'AccessDenied', message: 'Access Denied' };
   }
-  const expected = signature(state, method, url.pathname, amzDate, expires);
+  const signsContentType = (query.get('X-Amz-SignedHeaders') ?? '').split(';').includes('content-type');
+  const expected = signature(state, {
+    method,
+    pathname: url.pathname,
+    amzDate,
+    expires,
+    contentType: signsContentType ? (contentType ?? '') : undefined,
+  });
   if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
     return {
       status: 403,
@@ -57,8 +72,13 @@ export function checkPresigned(state: SandboxState, method: string, url: URL): P
   return undefined;
 }
 
-function signature(state: SandboxState, method: string, pathname: string, amzDate: string, expires: string): string {
-  return createHmac('sha256', state.signingKey).update(`${method}\n${pathname}\n${amzDate}\n${expires}`).digest('hex');
+function signature(
+  state: SandboxState,
+  signed: { method: string; pathname: string; amzDate: string; expires: string; contentType: string | undefined },
+): string {
+  const lines = [signed.method, signed.pathname, signed.amzDate, signed.expires];
+  if (signed.contentType !== undefined) lines.push(`content-type:${signed.contentType}`);
+  return createHmac('sha256', state.signingKey).update(lines.join('\n')).digest('hex');
 }
 
 function parseAmzDate(amzDate: string): number {

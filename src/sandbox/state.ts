@@ -27,6 +27,7 @@ import { hiddenChoices } from './answers.js';
 import { walletBalance } from './money.js';
 import { columnFor } from '../question-key.js';
 import { advanceStudies } from './participants.js';
+import { advanceImports } from './imports.js';
 import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
 
@@ -50,6 +51,8 @@ export interface SandboxSettings {
   workspaces: number;
   /** Starting balance of every wallet (each workspace and the personal one), minor units. */
   balance: number;
+  /** Datasets created without a schema are V3 (status READY) rather than V4 awaiting a schema. */
+  legacyDatasets: boolean;
   /** Annotator profiles taken in arrival order instead of drawn at random. */
   crowd?: AnnotatorProfile[];
   now: () => number;
@@ -120,6 +123,7 @@ export class SandboxState {
   advance(): void {
     const now = this.now();
     advanceDatasets(this, now);
+    advanceImports(this, now);
     advanceBatches(this, now);
     advanceStudies(this, now);
   }

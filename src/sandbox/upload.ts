@@ -47,10 +47,23 @@ export async function readUpload(
   format: UploadFormat,
   dataset: DatasetRecord,
 ): Promise<UploadResult> {
+  const budget = rowTextBudget(dataset);
+  const parser = format === 'csv' ? new CsvRows(new DatapointSink(budget)) : format === 'jsonl' ? new JsonLines(budget) : undefined;
+  const { etag, bytes } = await readBody(body, parser);
+  if (!parser) {
+    // Zip datasets hold images the sandbox cannot look inside, so it fails them the way a broken archive would.
+    return { etag, bytes, parsed: { failure: 'The sandbox cannot process .zip datasets; upload a .csv or .jsonl file.' } };
+  }
+  return { etag, bytes, parsed: await parser.finish() };
+}
+
+/** Reads a PUT body to its end, feeding the parser, and returns what S3 would: the MD5 ETag, and the size. */
+export async function readBody(
+  body: ReadableStream<Uint8Array> | null,
+  parser: { write(chunk: Buffer): Promise<void> } | undefined,
+): Promise<{ etag: string; bytes: number }> {
   const hash = createHash('md5');
   let bytes = 0;
-  const budget = dataset.rows.length < dataset.rowCount ? 0 : ROW_TEXT_BUDGET - dataset.storedChars;
-  const parser = format === 'csv' ? new CsvRows(budget) : format === 'jsonl' ? new JsonLines(budget) : undefined;
   if (body) {
     for await (const chunk of Readable.fromWeb(body as NodeReadableStream<Uint8Array>)) {
       const bytesChunk = chunk as Buffer;
@@ -59,12 +72,12 @@ export async function readUpload(
       await parser?.write(bytesChunk);
     }
   }
-  const etag = `"${hash.digest('hex')}"`;
-  if (!parser) {
-    // Zip datasets hold images the sandbox cannot look inside, so it fails them the way a broken archive would.
-    return { etag, bytes, parsed: { failure: 'The sandbox cannot process .zip datasets; upload a .csv or .jsonl file.' } };
-  }
-  return { etag, bytes, parsed: await parser.finish() };
+  return { etag: `"${hash.digest('hex')}"`, bytes };
+}
+
+/** Row text the dataset may still keep; none once a file has outgrown it, so later rows never misalign. */
+export function rowTextBudget(dataset: DatasetRecord): number {
+  return dataset.rows.length < dataset.rowCount ? 0 : ROW_TEXT_BUDGET - dataset.storedChars;
 }
 
 /** Adds a successfully parsed upload to the dataset's datapoints (later uploads append). */
@@ -96,8 +109,32 @@ export function appendUpload(dataset: DatasetRecord, upload: ParsedUpload): void
   dataset.storedChars += upload.storedChars;
 }
 
+/** Where the CSV reader puts what it reads; `R` is what the sink makes of the whole file. */
+export interface RowSink<R> {
+  readonly header: string[];
+  addColumn(name: string): number;
+  /** Whether the next row's text would still be kept; past the budget only counts (and `keptColumn`) are. */
+  readonly keepsText: boolean;
+  /** The column whose values are kept for every row, or -1. */
+  readonly keptColumn: number;
+  count(keptValue: string | undefined): void;
+  add(values: string[]): void;
+  /** A record of the wrong length. Without this, such a record fails the whole file. */
+  reject?(reason: string): void;
+  result(): R | { failure: string };
+}
+
+/** Adds a header name, refusing blank and repeated ones. */
+export function addHeaderName(header: string[], name: string): number {
+  const trimmed = name.trim();
+  if (!trimmed) throw new ParseFailure(`Column ${header.length + 1} of the header has no name.`);
+  if (header.includes(trimmed)) throw new ParseFailure(`The header names column "${trimmed}" twice.`);
+  header.push(trimmed);
+  return header.length - 1;
+}
+
 /** Collects datapoints as a parser finds them, keeping row text within the budget. */
-class DatapointSink {
+class DatapointSink implements RowSink<ParsedUpload> {
   header: string[] = [];
   readonly rows: string[][] = [];
   rowCount = 0;
@@ -109,23 +146,18 @@ class DatapointSink {
   constructor(private readonly budget: number) {}
 
   addColumn(name: string): number {
-    const trimmed = name.trim();
-    if (!trimmed) throw new ParseFailure(`Column ${this.header.length + 1} of the header has no name.`);
-    if (this.header.includes(trimmed)) throw new ParseFailure(`The header names column "${trimmed}" twice.`);
-    this.header.push(trimmed);
-    if (trimmed === GROUP_COLUMN) {
-      this.groupColumn = this.header.length - 1;
+    const index = addHeaderName(this.header, name);
+    if (this.header[index] === GROUP_COLUMN) {
+      this.groupColumn = index;
       this.groupIds = new Array<string>(this.rowCount).fill('');
     }
-    return this.header.length - 1;
+    return index;
   }
 
-  /** Whether the next row's text would still be kept; past the budget only counts and group ids are. */
   get keepsText(): boolean {
     return !this.full;
   }
 
-  /** The column whose values are kept for every row, or -1. */
   get keptColumn(): number {
     return this.groupColumn;
   }
@@ -163,11 +195,11 @@ class DatapointSink {
 }
 
 /** A problem with the file's content (as opposed to the connection). */
-class ParseFailure extends Error {}
+export class ParseFailure extends Error {}
 
-interface RowParser {
+export interface RowParser<R> {
   write(chunk: Buffer): Promise<void>;
-  finish(): Promise<ParsedUpload | { failure: string }>;
+  finish(): Promise<R | { failure: string }>;
 }
 
 const QUOTE = 0x22;
@@ -190,8 +222,7 @@ const enum Field {
  * must have as many fields as the header. Only the cells that are kept are decoded, so a 1 GiB file is read
  * at hundreds of MB/s (csv-parse managed about 20 MB/s, a minute of sandbox time for such an upload).
  */
-class CsvRows implements RowParser {
-  private readonly sink: DatapointSink;
+export class CsvRows<R> implements RowParser<R> {
   private failure: string | undefined;
   private started = false;
   private state = Field.Start;
@@ -212,9 +243,7 @@ class CsvRows implements RowParser {
   private records = 0;
   private header: string[] | undefined;
 
-  constructor(budget: number) {
-    this.sink = new DatapointSink(budget);
-  }
+  constructor(private readonly sink: RowSink<R>) {}
 
   async write(chunk: Buffer): Promise<void> {
     if (this.failure !== undefined) return;
@@ -289,7 +318,7 @@ class CsvRows implements RowParser {
     }
   }
 
-  async finish(): Promise<ParsedUpload | { failure: string }> {
+  async finish(): Promise<R | { failure: string }> {
     if (this.failure === undefined) {
       if (this.state === Field.Quoted) {
         this.fail(`record ${this.records + 1} opens a quote that is never closed.`);
@@ -339,7 +368,9 @@ class CsvRows implements RowParser {
         for (const name of values) this.sink.addColumn(name);
         this.header = values;
       } else if (fields !== this.header.length) {
-        throw new ParseFailure(`record ${this.records} has ${fields} field${fields === 1 ? '' : 's'}, but the header has ${this.header.length}.`);
+        const problem = `has ${fields} field${fields === 1 ? '' : 's'}, but the header has ${this.header.length}.`;
+        if (!this.sink.reject) throw new ParseFailure(`record ${this.records} ${problem}`);
+        this.sink.reject(`The record ${problem}`);
       } else if (this.decodeRecord) {
         this.sink.add(values);
       } else {
@@ -358,7 +389,7 @@ class CsvRows implements RowParser {
 }
 
 /** JSON Lines: one object per line; columns are the keys in first-seen order. */
-class JsonLines implements RowParser {
+class JsonLines implements RowParser<ParsedUpload> {
   private readonly sink: DatapointSink;
   private readonly decoder = new TextDecoder();
   private pending = '';

@@ -26,8 +26,14 @@ export class Fields {
     return this.body[key];
   }
 
+  /** The keys the client sent, for objects whose keys are data (a schema's field names). */
+  keys(): string[] {
+    return Object.keys(this.body);
+  }
+
+  /** An empty `key` reports on this object itself. */
   fail(key: string, message: string): void {
-    const name = this.prefix + key;
+    const name = key ? this.prefix + key : this.prefix.slice(0, -1);
     (this.errors[name] ??= []).push(message);
   }
 

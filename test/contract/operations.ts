@@ -128,7 +128,16 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'DELETE /api/v1/surveys/{survey_id}/responses/{response_id}': { skipped: SURVEYS },
 
   // Task Builder: datasets
-  'POST /api/v1/data-collection/datasets': { client: ['createDataset'] },
+  'POST /api/v1/data-collection/datasets': {
+    client: ['createDataset'],
+    deviations: [
+      {
+        reason: 'A dataset may be created with a V4 schema, and a V4 dataset has no V3 status (digest §1.2, §1.3, §1.5).',
+        requestFields: ['/schema'],
+        responseFields: ['/status'],
+      },
+    ],
+  },
   'GET /api/v1/data-collection/datasets/{dataset_id}/upload-url/{filename}': { client: ['getUploadUrl'] },
   'GET /api/v1/data-collection/datasets/{dataset_id}/status': {
     skipped: 'The dataset itself (GET /datasets/{id}, off the spec) carries the V3 status along with the counts, so one read does (digest §1.5, §1.7).',
@@ -219,6 +228,18 @@ export const OFF_SPEC: Record<OperationKey, OffSpecEntry> = {
   'GET /api/v1/data-collection/datasets/{dataset_id}': {
     client: ['getDataset'],
     reason: 'Reading one dataset is documented (digest §1.5) but missing from the old spec, which has only its status.',
+  },
+  'PATCH /api/v1/data-collection/datasets/{dataset_id}': {
+    client: ['updateDataset'],
+    reason: "Setting a V4 dataset's schema (digest §1.4) postdates the old spec.",
+  },
+  'GET /api/v1/data-collection/datasets/{dataset_id}/imports/{import_id}': {
+    client: ['getDatasetImport'],
+    reason: 'V4 uploads are followed as import jobs (digest §1.6 step 3), which the old spec lacks.',
+  },
+  'POST /api/v1/data-collection/datasets/{dataset_id}/datapoints': {
+    client: ['appendDatapoints'],
+    reason: 'The synchronous JSONL append of V4 datasets (digest §1.8) postdates the old spec.',
   },
 };
 

@@ -6,7 +6,7 @@
 import { HttpResponse } from 'msw';
 
 import { ApiError, badRequest } from '../errors.js';
-import type { BatchRecord, ResponseRecord, TaskDetails } from '../model.js';
+import type { BatchRecord, DatasetRecord, ResponseRecord, TaskDetails } from '../model.js';
 import { buildTaskPlan, startProcessing, taskGroupCount } from '../processing.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
@@ -87,9 +87,8 @@ export function batchRoutes(state: SandboxState): Route[] {
         throw badRequest('No dataset is attached to this batch: pass dataset_id, or attach one with PATCH before setup.');
       }
       const dataset = state.findDataset(chosen);
-      if (dataset.status !== 'READY') {
-        throw badRequest(`Dataset ${dataset.id} is ${dataset.status}; it must be READY before the batch can be set up.`);
-      }
+      const notReady = notReadyForSetup(dataset);
+      if (notReady) throw badRequest(notReady);
       if (questionsOf(batch).length === 0) {
         throw badRequest('This batch has no instructions or batch_items: add at least one before setting it up.');
       }
@@ -141,6 +140,19 @@ export function batchRoutes(state: SandboxState): Route[] {
       return json({ url: link.url, expires_at: link.expiresAt, http_method: 'GET' });
     }),
   ];
+}
+
+/**
+ * V3 datasets are ready when READY. V4 datasets have no such status: setup needs one `complete` import, as
+ * the docs say. A `partial` import does not count, though its rows are usable once another import completes:
+ * the sandbox takes the rule literally, so that a client that passes here passes against Prolific.
+ */
+function notReadyForSetup(dataset: DatasetRecord): string | undefined {
+  if (dataset.schemaVersion === 3) {
+    return dataset.status === 'READY' ? undefined : `Dataset ${dataset.id} is ${dataset.status}; it must be READY before the batch can be set up.`;
+  }
+  if (dataset.imports.some((job) => job.status === 'complete')) return undefined;
+  return `Dataset ${dataset.id} has no complete import; the batch can be set up once one import has completed.`;
 }
 
 function batchView(state: SandboxState, batch: BatchRecord): Record<string, unknown> {

@@ -60,7 +60,7 @@ export function exportRoutes(state: SandboxState): Route[] {
       const job = findJob(state.findBatch(params.batchId ?? '').id, params.exportId ?? '');
       if (job.status !== 'complete') return json({ status: job.status, export_id: job.id });
       // Every read signs afresh, so a link that has expired is replaced by asking again.
-      const link = presign(state, 'GET', exportObjectPath(job), LINK_TTL_SECONDS);
+      const link = presign(state, 'GET', exportObjectPath(job), undefined, LINK_TTL_SECONDS);
       return json({ status: 'complete', export_id: job.id, url: link.url, expires_at: link.expiresAt });
     }),
     apiRoute(state, 'DELETE', `${BASE}/:exportId`, ({ params }) => {

@@ -87,7 +87,7 @@ export function storageRoute(state: SandboxState, method: 'GET' | 'PUT', path: s
         );
       }
       const url = new URL(request.url);
-      const problem = checkPresigned(state, method, url);
+      const problem = checkPresigned(state, method, url, request.headers.get('content-type'));
       if (problem) return storageErrorResponse(problem.status, problem.code, problem.message);
       state.advance();
       return await resolver({ request, url, params: stringParams(params), state });
