@@ -17,6 +17,8 @@ export interface Config {
   /** Folders upload_file may read from (positional arguments, then PROLIFIC_UPLOAD_ROOTS); empty means the client's roots or the working directory. */
   uploadRoots: string[];
   maxUploadBytes: number;
+  /** PROLIFIC_MCP_APPS=0 sets it false: no study dashboard for hosts that render MCP Apps. On otherwise. */
+  apps?: boolean;
   /** Set by --http: serve Streamable HTTP instead of stdio. */
   http?: HttpSettings;
 }
@@ -55,6 +57,7 @@ export class ConfigError extends Error {
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
 
 export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
   let parsed: ReturnType<typeof parseCommandLine>;
@@ -88,6 +91,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     // Positional folders let an MCP Bundle pass a list of directories, which it can only expand into arguments.
     uploadRoots: [...positionals, ...(env.PROLIFIC_UPLOAD_ROOTS ?? '').split(delimiter)].map((root) => root.trim()).filter(Boolean),
     maxUploadBytes: wholeNumber(env, 'PROLIFIC_MAX_UPLOAD_BYTES') ?? DEFAULT_MAX_UPLOAD_BYTES,
+    apps: !FALSE.has((env.PROLIFIC_MCP_APPS ?? '').trim().toLowerCase()),
     http: flags.http ? httpSettings(flags.host, flags.port, env) : undefined,
   };
 }

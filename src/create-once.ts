@@ -48,21 +48,41 @@ export async function newestNamed(
   return newest(results.filter((batch) => batch.name === name && createdSince(batch, since)));
 }
 
-/** A draft study with this name on this batch, created since the attempt began. */
+/** How many of the newest same-named drafts are read in full when looking for a lost create. */
+const STUDY_CANDIDATES = 5;
+
+/** The newest draft study with this name on this batch, created since the attempt began. */
 export async function findCreatedStudy(
   client: ProlificClient,
   wanted: { name: string; batchId: string; since: number },
   signal: AbortSignal,
 ): Promise<Study | undefined> {
   const { results } = await client.listStudies(signal);
-  const candidates = results.filter((study) => study.name === wanted.name && study.status === 'UNPUBLISHED');
+  // The short form's status may be null; the full read settles it.
+  const draft = (study: Study) => study.status === 'UNPUBLISHED';
+  const candidates = newestFirst(results.filter((study) => study.name === wanted.name && (draft(study) || !study.status)));
   // The list's short form may lack the batch and the creation date, so each candidate is read in full.
-  const full = await Promise.all(candidates.slice(-5).map((study) => client.getStudy(study.id, signal)));
-  return newest(full.filter((study) => study.data_collection_id === wanted.batchId && createdSince(study, wanted.since)));
+  const full = await Promise.all(candidates.slice(0, STUDY_CANDIDATES).map((study) => client.getStudy(study.id, signal)));
+  return newestFirst(full.filter((study) => draft(study) && study.data_collection_id === wanted.batchId && createdSince(study, wanted.since)))[0];
 }
 
 function newest<T extends ApiObject>(records: T[]): T | undefined {
-  return records.sort((a, b) => createdAt(b) - createdAt(a))[0];
+  return newestFirst(records)[0];
+}
+
+/**
+ * By creation date, newest first. Prolific lists newest first, so records of the same date, or without
+ * one (a list's short form), keep their order in the list.
+ */
+function newestFirst<T extends ApiObject>(records: readonly T[]): T[] {
+  const stamp = (record: T): number => {
+    const time = createdAt(record);
+    return Number.isFinite(time) ? time : Number.NEGATIVE_INFINITY;
+  };
+  return records
+    .map((record, index) => ({ record, index, time: stamp(record) }))
+    .sort((a, b) => (a.time === b.time ? a.index - b.index : b.time - a.time))
+    .map(({ record }) => record);
 }
 
 /** Batches say created_at, studies date_created. */

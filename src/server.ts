@@ -18,6 +18,7 @@ import { allTools } from '../tools/index.js';
 import { registerBatchResource } from '../resources/batch.js';
 import { registerReportResource } from '../resources/report.js';
 import { registerPrompts } from './prompts/index.js';
+import { registerDashboard, withDashboard } from './apps/dashboard.js';
 
 export const SERVER_NAME = 'prolific-task-builder';
 export const SERVER_VERSION = '0.1.0';
@@ -62,6 +63,7 @@ export function createServer(options: ServerOptions): McpServer {
   registerBatchResource(mcp, deps);
   registerReportResource(mcp, deps);
   registerPrompts(mcp, deps);
+  registerDashboard(mcp, config);
   return mcp;
 }
 
@@ -210,7 +212,7 @@ function withoutSafeIntegerBounds(node: unknown): unknown {
  */
 function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: ServerDeps): void {
   const prepared = new Map(definitions.map((definition) => [definition.name, prepare(definition)]));
-  const listing = [...prepared.values()].map((tool) => tool.listing);
+  const listing = [...prepared.values()].map((tool) => withDashboard(tool.listing, deps.config));
   mcp.server.registerCapabilities({ tools: { listChanged: false } });
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {

@@ -35,6 +35,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   summarize_responses: { batch_id: UNKNOWN_ID },
   export_labels: { batch_id: UNKNOWN_ID, file_path: 'labels.csv' },
   sync_batch: { batch_id: UNKNOWN_ID },
+  export_batch: { batch_id: UNKNOWN_ID, file_path: 'batch.zip' },
   rerun_contested: { batch_id: UNKNOWN_ID, below_confidence: 0.9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
 };

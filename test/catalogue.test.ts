@@ -5,7 +5,7 @@ import { startEnv, type TestEnv } from './support/env.js';
 
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'sync_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
-const LABELS = ['summarize_responses', 'export_labels', 'rerun_contested', 'review_submissions'];
+const LABELS = ['summarize_responses', 'export_labels', 'export_batch', 'rerun_contested', 'review_submissions'];
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
 describe('tool catalogue', () => {
@@ -38,9 +38,10 @@ describe('tool catalogue', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('publish_study')?.annotations?.destructiveHint).toBe(true);
     expect(byName.get('publish_study')?.annotations?.idempotentHint).toBe(false);
-    // Approving pays and rejecting is final; export_labels may replace a local file (overwrite).
+    // Approving pays and rejecting is final; the exports may replace a local file (overwrite).
     expect(byName.get('review_submissions')?.annotations?.destructiveHint).toBe(true);
     expect(byName.get('export_labels')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
+    expect(byName.get('export_batch')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
     expect(byName.get('set_instructions')?.annotations?.destructiveHint).toBe(true);
     for (const tool of tools) {
       if (tool.annotations?.readOnlyHint) expect(tool.annotations.destructiveHint, tool.name).toBe(false);

@@ -49,9 +49,9 @@ describe('the npm package, packed and installed into an empty folder', () => {
   it('holds the built server and its documentation, and nothing else', () => {
     const paths = packed.files.map((file) => file.path);
     expect(paths).toContain(pkg.bin[pkg.name]);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/index.js']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/index.js', 'dist/ui/study-dashboard.html']));
     const others = paths.filter((path) => !/^dist\/(src|tools|resources)\/.+\.js$/.test(path)).sort();
-    expect(others).toEqual(['README.md', 'claude_desktop_config.example.json', 'package.json']);
+    expect(others).toEqual(['README.md', 'claude_desktop_config.example.json', 'dist/ui/study-dashboard.html', 'package.json']);
   });
 
   it('starts through npx from that folder and completes a sandbox call', async () => {
@@ -66,6 +66,9 @@ describe('the npm package, packed and installed into an empty folder', () => {
     try {
       const result = ok(await callTool(client, 'list_workspaces'));
       expect(result.workspaces.length).toBe(1);
+      // The installed server finds its built dashboard page.
+      const page = await client.readResource({ uri: 'ui://prolific/study-dashboard' });
+      expect(page.contents[0]).toMatchObject({ mimeType: 'text/html;profile=mcp-app', text: expect.stringContaining('<!doctype html>') });
     } finally {
       await client.close();
     }

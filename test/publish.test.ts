@@ -62,13 +62,55 @@ describe('publish_study spends only with informed consent', () => {
     }
   });
 
-  it('reports insufficient funds from Prolific without spending', async () => {
+  it('refuses before asking Prolific when the workspace balance cannot pay, naming balance and quote', async () => {
+    const env = await startEnv();
+    try {
+      const study = await unpublishedStudy(env);
+      const workspace = [...env.sandbox.state.workspaces.keys()][0]!;
+      env.sandbox.state.setBalance(workspace, 100);
+      for (const args of [{}, { confirm_total_cost: study.total_cost }]) {
+        const result = await env.call('publish_study', { study_id: study.id, ...args });
+        expect(result.isError).toBe(true);
+        expect(result.text).toContain(`${workspace} has 100 GBP minor units available`);
+        expect(result.text).toContain(`= ${study.total_cost} GBP minor units`);
+      }
+      // A project that cannot be read leaves the batch's workspace, the same one here.
+      env.sandbox.faults.add({ kind: 'status', status: 404, path: /^\/api\/v1\/projects\//, times: Infinity });
+      const viaBatch = await env.call('publish_study', { study_id: study.id });
+      expect(viaBatch.text).toContain(`${workspace} has 100 GBP minor units available`);
+      expect(env.sandbox.requests.some((r) => r.url.endsWith(`/workspaces/${workspace}/balance/`) && r.status === 200)).toBe(true);
+      expect(env.sandbox.requests.filter((r) => r.url.includes('/transition/'))).toHaveLength(0);
+      expect(ok(await env.call('get_study', { study_id: study.id })).status).toBe('UNPUBLISHED');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('publishes when the balance endpoint is missing or forbidden, saying the balance was not checked', async () => {
+    for (const status of [403, 404, 405]) {
+      const env = await startEnv();
+      try {
+        const study = await unpublishedStudy(env);
+        env.sandbox.faults.add({ kind: 'status', status, path: /\/balance\/?$/, times: Infinity });
+        const result = ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+        expect(result.published).toBe(true);
+        expect(result.message).toContain(`The balance was not checked: Prolific API GET`);
+        expect(result.message).toContain(`answered ${status}`);
+        expect(publishRequests(env, study.id)).toHaveLength(1);
+      } finally {
+        await env.close();
+      }
+    }
+  });
+
+  it("reports Prolific's own refusal for insufficient funds when the balance could not be read", async () => {
     const env = await startEnv({ sandbox: { balance: 100 } });
     try {
       const study = await unpublishedStudy(env);
+      env.sandbox.faults.add({ kind: 'status', status: 403, path: /\/balance\/?$/, times: Infinity });
       const result = await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
       expect(result.isError).toBe(true);
-      expect(result.text).toContain('400');
+      expect(result.text).toContain('Insufficient funds');
       expect(ok(await env.call('get_study', { study_id: study.id })).status).toBe('UNPUBLISHED');
     } finally {
       await env.close();

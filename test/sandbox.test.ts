@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RunningSandbox, SandboxOptions } from '../src/sandbox/index.js';
@@ -301,7 +303,7 @@ describe('sandbox', () => {
     const counts = await call(sandbox, 'GET', `/api/v1/studies/${studyId}/submissions/counts/`);
     expect(counts.body).toMatchObject({ 'AWAITING REVIEW': 6, TOTAL: 6, APPROVED: 0 });
     const bySubmissionsList = await call(sandbox, 'GET', `/api/v1/submissions/?study=${studyId}`);
-    expect(bySubmissionsList.body).toMatchObject({ meta: { count: 6 }, _links: { next: null } });
+    expect(bySubmissionsList.body).toMatchObject({ meta: { count: 6 }, _links: { next: { href: null } } });
 
     // 10. Responses: 6 participants × 2 tasks × 2 instructions; every task annotated twice
     const responses = await call(sandbox, 'GET', `/api/v1/data-collection/batches/${batchId}/responses`);
@@ -640,5 +642,38 @@ describe('sandbox money and determinism', () => {
     await call(sandbox, 'GET', '/api/v1/users/me/');
     await sandbox.close();
     expect(servers()).toBe(before);
+  });
+});
+
+describe('sandbox balance', () => {
+  it('sets a workspace balance at run time, and from the command line with --balance', async () => {
+    const sandbox = await startCheckedSandbox(FAST, { requests: false });
+    try {
+      const [workspace] = [...sandbox.state.workspaces.keys()];
+      sandbox.state.setBalance(workspace, 250);
+      expect((await call(sandbox, 'GET', `/api/v1/workspaces/${workspace}/balance/`)).body).toMatchObject({ available_balance: 250, total_balance: 250 });
+    } finally {
+      await sandbox.close();
+    }
+
+    const bin = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'sandbox', '--balance', '75'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let printed = '';
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk) => {
+          printed += String(chunk);
+          if (printed.includes('Press Ctrl+C')) resolve();
+        });
+      });
+      const url = /PROLIFIC_URL=(\S+) PROLIFIC_TOKEN=(\S+)/.exec(printed)!;
+      const workspace = /Workspace:\s+([0-9a-f]{24})/.exec(printed)![1];
+      const response = await fetch(`${url[1]}/api/v1/workspaces/${workspace}/balance/`, { headers: { Authorization: `Token ${url[2]}` } });
+      expect(await response.json()).toMatchObject({ available_balance: 75 });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

@@ -154,9 +154,13 @@ describe('tool failures come back as actionable isError results', () => {
 
   it('pauses, resumes and stops a study, and quotes refusals of illegal moves', async () => {
     const { batchId } = await readyBatch(env);
+    // No participant comes before the moves below, however busy the machine: a full study could not be paused.
+    const { participantIntervalMs } = env.sandbox.state.settings;
+    env.sandbox.state.settings.participantIntervalMs = 60_000;
     const study = ok(
       await env.call('create_study', { batch_id: batchId, name: 'Move', description: 'D', reward: 100, estimated_completion_time: 5 }),
     );
+    env.sandbox.state.settings.participantIntervalMs = participantIntervalMs;
     const early = await env.call('transition_study', { study_id: study.id, action: 'PAUSE' });
     expect(early.isError).toBe(true);
     expect(early.text).toContain('400');

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { lstat, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
 import { prolificId } from '../src/shapes.js';
 import { resolveInsideRoots } from '../src/upload-source.js';
+import { checkTarget, writeTarget } from '../src/output-file.js';
 import { labelMethod, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
 import { readLabelSource } from '../src/labels-source.js';
 import { questionKey } from '../src/question-key.js';
@@ -84,7 +81,7 @@ export default defineTool({
         yield row;
       }
     }
-    await write(target, args.file_path, args.overwrite, format, columns, rows(), signal);
+    await writeTarget(target, args.file_path, args.overwrite, await encoded(format, columns, rows()), signal);
     return { file_path: target, method, rows: taskIds.length, columns, ...(warning ? { warning } : {}) };
   },
 });
@@ -98,49 +95,14 @@ function formatOf(filePath: string, format: 'csv' | 'jsonl' | undefined): 'csv' 
   throw new ToolError(`file_path must end in .csv or .jsonl, the formats export_labels writes (got "${basename(filePath)}").`);
 }
 
-/** Refused before anything is downloaded: an existing file without overwrite, or anything but a regular file. */
-async function checkTarget(target: string, spelled: string, overwrite: boolean): Promise<void> {
-  const existing = await lstat(target).catch(() => undefined);
-  if (!existing) return;
-  if (!existing.isFile()) throw new ToolError(`file_path "${spelled}" exists and is not a regular file; choose another name.`);
-  if (!overwrite) throw new ToolError(`file_path "${spelled}" already exists. Pass overwrite: true to replace it, or choose another name.`);
-}
-
-/**
- * Streams the rows to disk. A new file is created exclusively, so a file that appeared meanwhile is never
- * replaced; a replacement is written beside the old file and renamed over it, so a failed export never leaves
- * half a file in its place. Either way a failure removes what was written.
- */
-async function write(
-  target: string,
-  spelled: string,
-  overwrite: boolean,
-  format: 'csv' | 'jsonl',
-  columns: string[],
-  rows: Iterable<Record<string, Cell>>,
-  signal: AbortSignal,
-): Promise<void> {
-  const path = overwrite ? join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`) : target;
-  const encode =
-    format === 'csv'
-      ? (await import('csv-stringify')).stringify({
-          header: true,
-          columns,
-          cast: { object: (value) => (Array.isArray(value) ? value.join(';') : JSON.stringify(value)) },
-        })
-      : undefined;
-  const lines = format === 'jsonl' ? Readable.from(jsonLines(rows)) : Readable.from(rows);
-  const file = createWriteStream(path, { flags: 'wx' });
-  try {
-    await (encode ? pipeline(lines, encode, file, { signal }) : pipeline(lines, file, { signal }));
-    if (overwrite) await rename(path, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && !overwrite) {
-      throw new ToolError(`file_path "${spelled}" already exists. Pass overwrite: true to replace it, or choose another name.`);
-    }
-    await unlink(path).catch(() => undefined);
-    throw error;
-  }
+/** The rows as CSV or JSON lines, encoded as they are written. */
+async function encoded(format: 'csv' | 'jsonl', columns: string[], rows: Iterable<Record<string, Cell>>): Promise<(NodeJS.ReadableStream | NodeJS.ReadWriteStream)[]> {
+  if (format === 'jsonl') return [Readable.from(jsonLines(rows))];
+  const { stringify } = await import('csv-stringify');
+  return [
+    Readable.from(rows),
+    stringify({ header: true, columns, cast: { object: (value) => (Array.isArray(value) ? value.join(';') : JSON.stringify(value)) } }),
+  ];
 }
 
 function* jsonLines(rows: Iterable<Record<string, Cell>>): Generator<string> {

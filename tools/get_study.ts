@@ -4,12 +4,13 @@ import { prolificId, studyOut } from '../src/shapes.js';
 
 /** Enough to review a batch's worth by hand; the counts cover the rest. */
 const AWAITING_LISTED = 100;
+const AWAITING = 'AWAITING REVIEW';
 
 export default defineTool({
   name: 'get_study',
   title: 'Get study',
   description:
-    'A study with its status, places taken, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',
+    'Status, places taken, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',
   input: { study_id: prolificId('study') },
   output: {
     ...studyOut.shape,
@@ -18,16 +19,12 @@ export default defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal }) {
-    const [study, submissions] = await Promise.all([
-      client.getStudy(args.study_id, signal),
-      client.listSubmissions(args.study_id, signal),
-    ]);
-    const submissions_by_status: Record<string, number> = {};
-    for (const submission of submissions.results) {
-      submissions_by_status[submission.status] = (submissions_by_status[submission.status] ?? 0) + 1;
-    }
-    const awaiting_review = submissions.results
-      .filter((submission) => submission.status === 'AWAITING REVIEW')
+    const [study, counts] = await Promise.all([client.getStudy(args.study_id, signal), client.getSubmissionCounts(args.study_id, signal)]);
+    const submissions_by_status = Object.fromEntries(Object.entries(counts).filter(([status, count]) => count > 0 && status !== 'TOTAL'));
+    // Every page is read, as the ones awaiting review may be anywhere in the list; none awaiting, none read.
+    const awaiting = submissions_by_status[AWAITING] ? (await client.listSubmissions(args.study_id, signal)).results : [];
+    const awaiting_review = awaiting
+      .filter((submission) => submission.status === AWAITING)
       .slice(0, AWAITING_LISTED)
       .map((submission) => ({ id: submission.id, participant_id: submission.participant_id, ...timeTaken(submission) }));
     return { ...study, submissions_by_status, awaiting_review };

@@ -18,6 +18,7 @@ import getResponses from './get_responses.js';
 import listWorkspaces from './list_workspaces.js';
 import summarizeResponses from './summarize_responses.js';
 import exportLabels from './export_labels.js';
+import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
 
@@ -42,6 +43,7 @@ export const allTools = [
   getResponses,
   summarizeResponses,
   exportLabels,
+  exportBatch,
   rerunContested,
   reviewSubmissions,
 ] as unknown as ToolDefinition[];

@@ -5,7 +5,7 @@ import { prolificId } from '../src/shapes.js';
 export default defineTool({
   name: 'list_batches',
   title: 'List batches',
-  description: 'The newest 100 batches of a workspace, with status and task counts.',
+  description: "A workspace's newest 100 batches, with status and task counts.",
   input: { workspace_id: prolificId('workspace').optional() },
   output: {
     workspace_id: z.string(),

@@ -32,7 +32,7 @@ export default defineTool({
   name: 'review_submissions',
   title: 'Approve or reject submissions',
   description:
-    'APPROVE (pays the participants) or REJECT submissions AWAITING REVIEW, chosen by submission_ids or participant_ids; APPROVE with neither approves all awaiting. REJECT needs rejection_category and a message of at least 100 characters, which the participant reads. Neither can be undone.',
+    'APPROVE (pays) or REJECT submissions AWAITING REVIEW, chosen by submission_ids or participant_ids; APPROVE with neither approves all awaiting. REJECT needs rejection_category and a message (100+ characters) the participant reads. Neither can be undone.',
   input: {
     study_id: prolificId('study'),
     action: z.enum(['APPROVE', 'REJECT']),

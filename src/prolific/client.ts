@@ -8,6 +8,7 @@ import type {
   ApiObject,
   AppendResult,
   Batch,
+  BatchExport,
   BatchResponse,
   BatchSync,
   Dataset,
@@ -22,11 +23,13 @@ import type {
   Study,
   StudyAction,
   Submission,
+  SubmissionCounts,
   SubmissionDetail,
   TaskDetails,
   UploadUrl,
   User,
   Workspace,
+  WorkspaceBalance,
 } from './types.js';
 
 export interface ProlificClientOptions {
@@ -78,6 +81,8 @@ const INSTRUCTIONS_GONE = [404, 410, 422];
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_BACKOFF_MS = 30_000;
+/** A list longer than this many pages is taken for an API that pages in circles (20,000 items at 20 a page). */
+const MAX_PAGES = 1000;
 
 /**
  * undici is about a quarter of the server's start-up time, and a host lists the tools long before any call
@@ -121,11 +126,19 @@ export class ProlificClient {
   }
 
   listWorkspaces(signal?: AbortSignal): Promise<ListResult<Workspace>> {
-    return this.json('GET', '/api/v1/workspaces/', { signal });
+    return this.readAll('/api/v1/workspaces/', {}, signal);
   }
 
   listProjects(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Project>> {
-    return this.json('GET', `/api/v1/workspaces/${seg(workspaceId)}/projects/`, { signal });
+    return this.readAll(`/api/v1/workspaces/${seg(workspaceId)}/projects/`, {}, signal);
+  }
+
+  getProject(projectId: string, signal?: AbortSignal): Promise<Project> {
+    return this.json('GET', `/api/v1/projects/${seg(projectId)}/`, { signal });
+  }
+
+  getWorkspaceBalance(workspaceId: string, signal?: AbortSignal): Promise<WorkspaceBalance> {
+    return this.json('GET', `/api/v1/workspaces/${seg(workspaceId)}/balance/`, { signal });
   }
 
   getRewardRecommendations(workspaceId: string, currency: string, signal?: AbortSignal): Promise<RewardRecommendation[]> {
@@ -215,7 +228,7 @@ export class ProlificClient {
   }
 
   listBatches(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Batch>> {
-    return this.json('GET', '/api/v1/data-collection/batches', { query: { workspace_id: workspaceId }, signal });
+    return this.readAll('/api/v1/data-collection/batches', { workspace_id: workspaceId }, signal);
   }
 
   updateBatch(
@@ -298,6 +311,30 @@ export class ProlificClient {
   }
 
   /**
+   * Asks for a ZIP of the batch's responses and files. The answer is a job still `generating` (the same one
+   * again while a job with this filter is), or, from older API versions, `complete` at once.
+   */
+  requestBatchExport(batchId: string, filter: { study_id?: string }, signal?: AbortSignal): Promise<BatchExport> {
+    return this.json('POST', `/api/v1/data-collection/batches/${seg(batchId)}/export`, { query: filter, signal });
+  }
+
+  getBatchExport(batchId: string, exportId: string, signal?: AbortSignal): Promise<BatchExport> {
+    return this.json('GET', `/api/v1/data-collection/batches/${seg(batchId)}/export/${seg(exportId)}`, { signal });
+  }
+
+  /**
+   * Opens a presigned download without the token and hands over its body unread, so that a large ZIP goes
+   * to disk in pieces. Only the opening is retried: a body half read cannot be taken back.
+   */
+  async openDownload(url: string, signal?: AbortSignal): Promise<Readable> {
+    return this.withRetries(signal, async () => {
+      const answer = await this.send(url, 'GET', { headers: {}, signal, stream: true });
+      if (!answer.stream) throw apiError(answer, 'GET', 'the presigned download URL', describeErrorBody(answer.text, 'download refused'));
+      return answer.stream;
+    });
+  }
+
+  /**
    * The first line of a presigned report (its CSV header), without downloading the rest: enough to see which
    * columns the dataset has when a report of a big batch runs to tens of megabytes.
    */
@@ -334,12 +371,18 @@ export class ProlificClient {
     return answer.total_cost;
   }
 
+  /** Newest first, as Prolific lists them. */
   listStudies(signal?: AbortSignal): Promise<ListResult<Study>> {
-    return this.json('GET', '/api/v1/studies/', { signal });
+    return this.readAll('/api/v1/studies/', {}, signal);
   }
 
   listSubmissions(studyId: string, signal?: AbortSignal): Promise<ListResult<Submission>> {
-    return this.json('GET', `/api/v1/studies/${seg(studyId)}/submissions/`, { signal });
+    return this.readAll(`/api/v1/studies/${seg(studyId)}/submissions/`, {}, signal);
+  }
+
+  async getSubmissionCounts(studyId: string, signal?: AbortSignal): Promise<SubmissionCounts> {
+    const body = await this.json<Record<string, unknown>>('GET', `/api/v1/studies/${seg(studyId)}/submissions/counts/`, { signal });
+    return Object.fromEntries(Object.entries(body).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
   }
 
   getSubmission(submissionId: string, signal?: AbortSignal): Promise<SubmissionDetail> {
@@ -364,6 +407,70 @@ export class ProlificClient {
   }
 
   // Plumbing
+
+  /**
+   * A list read to its end, however the endpoint pages: it follows `_links.next` (or DRF's top-level
+   * `next`) when the answer has one, else asks for the next `page` or `offset` while `meta.count` says more
+   * are left. Next links are followed only on the API's own host, so the token never goes anywhere else.
+   */
+  private async readAll<T>(path: string, query: Record<string, string>, signal?: AbortSignal): Promise<ListResult<T>> {
+    let url = new URL(path, this.origin);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const results: T[] = [];
+    const seen = new Set<unknown>();
+    for (let pages = 1; ; pages++) {
+      const body = await this.json<PageBody<T> | T[]>('GET', url.pathname + url.search, { signal });
+      const items = Array.isArray(body) ? body : Array.isArray(body.results) ? body.results : undefined;
+      if (!items) throw new ProlificNetworkError(`Prolific API GET ${path} answered with a list that has no results.`);
+      let fresh = 0;
+      for (const item of items) {
+        const id = (item as { id?: unknown } | null)?.id;
+        if (id !== undefined && seen.has(id)) continue;
+        if (id !== undefined) seen.add(id);
+        results.push(item);
+        fresh++;
+      }
+      const next = Array.isArray(body) ? undefined : this.nextPage(url, body, items.length, results.length, path);
+      if (!next) return { results, meta: { count: results.length } };
+      if (fresh === 0 || pages >= MAX_PAGES) {
+        throw new ProlificNetworkError(
+          `Prolific API GET ${path} ${fresh === 0 ? 'answered the same page again' : `still had more after ${MAX_PAGES} pages`}; the list was not read to its end.`,
+        );
+      }
+      url = next;
+    }
+  }
+
+  private nextPage(current: URL, body: PageBody<unknown>, got: number, total: number, path: string): URL | undefined {
+    if (body._links && typeof body._links === 'object' && 'next' in body._links) return this.followLink(body._links.next, current, path);
+    if ('next' in body) return this.followLink(body.next, current, path);
+    const count = body.meta?.count ?? body.count;
+    if (got === 0 || typeof count !== 'number' || total >= count) return undefined;
+    const next = new URL(current);
+    const query = next.searchParams;
+    const paged = query.has('page') || ['page', 'page_size', 'total_pages'].some((key) => key in body || key in (body.meta ?? {}));
+    if (paged) {
+      query.set('page', String(Number(query.get('page') ?? 1) + 1));
+    } else {
+      query.set('offset', String(Number(query.get('offset') ?? 0) + got));
+      if (!query.has('limit')) query.set('limit', String(got));
+    }
+    return next;
+  }
+
+  /** A next link, absolute or relative, as `{href}` or a bare string; null means the last page. */
+  private followLink(link: unknown, current: URL, path: string): URL | undefined {
+    const href = typeof link === 'string' ? link : (link as { href?: unknown } | null)?.href;
+    if (typeof href !== 'string' || !href) return undefined;
+    const next = new URL(href, current);
+    // Behind a proxy an API may spell its own links http://; the host is what decides where the token goes.
+    if (next.host !== new URL(this.origin).host) {
+      throw new ProlificNetworkError(
+        `Prolific API GET ${path} named its next page on another host (${next.host}); it was not followed, as the token goes to ${new URL(this.origin).host} only.`,
+      );
+    }
+    return new URL(next.pathname + next.search, this.origin);
+  }
 
   private async json<T>(method: Method, path: string, options: CallOptions): Promise<T> {
     return (await this.call<T>(method, path, options)).body;
@@ -410,12 +517,13 @@ export class ProlificClient {
 
   /**
    * One exchange, body read whole: a connection lost mid-body is a network failure like any other. With `json`,
-   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text.
+   * a successful object answer is parsed as it arrives (see json-body.ts) instead of being returned as text;
+   * with `stream`, a successful answer's body is handed over unread.
    */
   private async send(
     url: string,
     method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; firstLine?: boolean },
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean; firstLine?: boolean },
   ): Promise<Answer> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
@@ -433,6 +541,7 @@ export class ProlificClient {
         dispatcher: this.dispatcher,
       });
       const { statusCode: status, headers } = answer;
+      if (init.stream && status < 300) return { status, headers, text: '', stream: answer.body };
       if (init.firstLine && status < 300) return { status, headers, text: await firstLine(answer.body) };
       if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
       const read = await readJsonBody(answer.body);
@@ -511,6 +620,15 @@ function statusFallback(status: number): string {
   return `HTTP ${status}`;
 }
 
+/** One page of a list, in whichever of Prolific's shapes it comes. */
+interface PageBody<T> {
+  results?: T[];
+  meta?: { count?: unknown; [key: string]: unknown };
+  count?: unknown;
+  _links?: { next?: unknown };
+  next?: unknown;
+}
+
 interface Answer {
   status: number;
   headers: Dispatcher.ResponseData['headers'];
@@ -519,6 +637,8 @@ interface Answer {
   json?: Record<string, unknown>;
   /** The answer began as a JSON object but was not valid JSON. */
   malformed?: true;
+  /** With `stream`, a successful answer's body, unread. */
+  stream?: Readable;
 }
 
 function apiError(answer: Answer, method: string, path: string, detail: string, issues?: BatchItemsIssue[]): ProlificApiError {

@@ -168,6 +168,26 @@ export interface Workspace extends ApiObject {
 export interface Project extends ApiObject {
   id: string;
   title: string;
+  /** The workspace's id; some answers nest it as an object. */
+  workspace?: string | { id?: string };
+}
+
+/** Minor units. */
+export interface WorkspaceBalance extends ApiObject {
+  currency_code?: string;
+  total_balance?: number;
+  available_balance?: number;
+}
+
+/**
+ * An export job: `generating` with its `export_id`, `complete` with a presigned `url` (valid about an hour),
+ * or `failed`. Older answers to the request were `complete` at once, without an `export_id`.
+ */
+export interface BatchExport extends ApiObject {
+  status: string;
+  export_id?: string;
+  url?: string;
+  expires_at?: string;
 }
 
 export interface User extends ApiObject {
@@ -191,3 +211,6 @@ export interface ListResult<T> {
   results: T[];
   meta?: { count?: number };
 }
+
+/** Submissions counted by status (`TOTAL` among them); a status Prolific leaves out counts as none. */
+export type SubmissionCounts = Record<string, number>;

@@ -5,12 +5,13 @@
 import { parseFaultSpec } from './faults.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 
-const USAGE = 'Usage: sandbox [--port N] [--token T] [--v3-datasets] [--legacy-instructions] [--fault SPEC]... (--help explains SPEC)';
+const USAGE = 'Usage: sandbox [--port N] [--token T] [--balance N] [--v3-datasets] [--legacy-instructions] [--fault SPEC]... (--help explains SPEC)';
 
-const HELP = `Usage: sandbox [--port N] [--token T] [--v3-datasets] [--legacy-instructions] [--fault SPEC]...
+const HELP = `Usage: sandbox [--port N] [--token T] [--balance N] [--v3-datasets] [--legacy-instructions] [--fault SPEC]...
 
   --port N                API port (default: a free one); storage gets its own free port
   --token T               the accepted API token (default: a random one)
+  --balance N             every workspace's starting balance, minor units (default 100000); 0 rehearses a refused publish
   --v3-datasets           datasets created without a schema are legacy V3 ones (default: V4 awaiting a schema)
   --legacy-instructions   keep the batch instructions endpoint working as before its 1 Sep 2026 sunset
                           (default: it answers 410 Gone, as after the sunset)
@@ -81,6 +82,10 @@ function parseArguments(argv: readonly string[]): SandboxOptions | undefined {
       const port = value();
       if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`--port must be a number from 0 to 65535 (got "${port}"). ${USAGE}`);
       options.port = Number(port);
+    } else if (flag === '--balance') {
+      const balance = value();
+      if (!/^\d+$/.test(balance)) throw new Error(`--balance must be a whole number of minor units (got "${balance}"). ${USAGE}`);
+      options.balance = Number(balance);
     } else if (flag === '--token') {
       options.token = value();
     } else if (flag === '--v3-datasets') {

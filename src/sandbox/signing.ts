@@ -18,18 +18,18 @@ export interface Presigned {
  * With a `contentType`, the URL signs the Content-Type header as S3 does (`X-Amz-SignedHeaders=content-type;host`):
  * a PUT with any other Content-Type, or none, fails the signature check.
  */
-export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, contentType?: string): Presigned {
+export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, contentType?: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
   const url = new URL(path, state.settings.storageOrigin);
   const now = state.now();
   const amzDate = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   url.searchParams.set('X-Amz-Algorithm', 'AWS4-HMAC-SHA256');
   url.searchParams.set('X-Amz-Credential', `SANDBOXACCESSKEY/${amzDate.slice(0, 8)}/eu-west-2/s3/aws4_request`);
   url.searchParams.set('X-Amz-Date', amzDate);
-  url.searchParams.set('X-Amz-Expires', String(PRESIGNED_TTL_SECONDS));
+  url.searchParams.set('X-Amz-Expires', String(ttlSeconds));
   url.searchParams.set('X-Amz-SignedHeaders', contentType === undefined ? 'host' : 'content-type;host');
-  const signed = { method, pathname: url.pathname, amzDate, expires: String(PRESIGNED_TTL_SECONDS), contentType };
+  const signed = { method, pathname: url.pathname, amzDate, expires: String(ttlSeconds), contentType };
   url.searchParams.set('X-Amz-Signature', signature(state, signed));
-  const expiresAt = new Date(parseAmzDate(amzDate) + PRESIGNED_TTL_SECONDS * 1000).toISOString();
+  const expiresAt = new Date(parseAmzDate(amzDate) + ttlSeconds * 1000).toISOString();
   return { url: url.href, expiresAt };
 }
 

@@ -22,7 +22,9 @@ import type {
   WorkspaceRecord,
 } from './model.js';
 import { questionsOf } from './batch-items.js';
+import type { ExportJob } from './exports.js';
 import { hiddenChoices } from './answers.js';
+import { walletBalance } from './money.js';
 import { columnFor } from '../question-key.js';
 import { advanceStudies } from './participants.js';
 import { advanceImports } from './imports.js';
@@ -74,6 +76,8 @@ export class SandboxState {
   /** All submissions of all studies, in arrival order. */
   readonly submissions = new Map<string, SubmissionRecord>();
   private readonly submissionsByStudy = new Map<string, SubmissionRecord[]>();
+  /** Batch export jobs by export id; a deleted job is removed. */
+  readonly exports = new Map<string, ExportJob>();
   /** batch/instruction/column count → the dataset column stating its answers, or -1. */
   private readonly answerColumns = new Map<string, number>();
   /** Response records per batch id, in the order participants submitted them. */
@@ -134,6 +138,16 @@ export class SandboxState {
     advanceImports(this, now);
     advanceBatches(this, now);
     advanceStudies(this, now);
+  }
+
+  /**
+   * Makes a workspace's available balance (the personal account's, for a study without a project) exactly
+   * `minor` from now on, as a top-up or a spend elsewhere would; for rehearsing a publish it cannot pay.
+   */
+  setBalance(workspaceId: string | undefined, minor: number): void {
+    this.advance();
+    const wallet = workspaceId === undefined ? this.personalWallet : this.findWorkspace(workspaceId).wallet;
+    wallet.initialBalance += minor - walletBalance(this, wallet).available;
   }
 
   findWorkspace(id: string): WorkspaceRecord {

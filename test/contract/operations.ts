@@ -71,6 +71,12 @@ const BATCH_DATASET_FILENAME: Deviation = {
   responseFields: ['/datasets/*/filename', '/results/*/datasets/*/filename'],
 };
 
+const LIMIT_OFFSET: Deviation = {
+  reason:
+    'Lists page: the client asks for the next `offset` (and `limit`) when an answer counts more than it holds and names no next link, as the CLI does (digest §5); the spec lists no paging parameters.',
+  requestFields: ['/query/limit', '/query/offset'],
+};
+
 export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   // Account and workspaces
   'GET /api/v1/users/me/': { client: ['getMe'] },
@@ -78,10 +84,10 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'POST /api/v1/workspaces/': { skipped: ADMIN },
   'GET /api/v1/workspaces/{workspace_id}/': { skipped: 'list_workspaces already returns every workspace whole.' },
   'PATCH /api/v1/workspaces/{workspace_id}/': { skipped: ADMIN },
-  'GET /api/v1/workspaces/{workspace_id}/balance/': { skipped: NOT_YET },
+  'GET /api/v1/workspaces/{workspace_id}/balance/': { client: ['getWorkspaceBalance'] },
   'GET /api/v1/workspaces/{workspace_id}/projects/': { client: ['listProjects'] },
   'POST /api/v1/workspaces/{workspace_id}/projects/': { skipped: ADMIN },
-  'GET /api/v1/projects/{project_id}/': { skipped: ADMIN },
+  'GET /api/v1/projects/{project_id}/': { client: ['getProject'] },
   'PATCH /api/v1/projects/{project_id}/': { skipped: ADMIN },
   'GET /api/v1/projects/{project_id}/studies/': { skipped: 'Studies are listed across the account (GET /studies/); projects are optional for batch studies (digest §5).' },
   'POST /api/v1/invitations/': { skipped: ADMIN },
@@ -165,8 +171,17 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'PUT /api/v1/data-collection/batches/{batch_id}/instructions': { client: ['writeInstructions'], deviations: [INSTRUCTIONS_SUNSET] },
   'GET /api/v1/data-collection/batches/{batch_id}/responses': { client: ['getResponses'] },
   'GET /api/v1/data-collection/batches/{batch_id}/report/': { client: ['getReport'] },
-  'POST /api/v1/data-collection/batches/{batch_id}/export': { skipped: NOT_YET },
-  'GET /api/v1/data-collection/batches/{batch_id}/export/{export_id}': { skipped: NOT_YET },
+  'POST /api/v1/data-collection/batches/{batch_id}/export': {
+    client: ['requestBatchExport'],
+    deviations: [
+      {
+        reason: 'The newest docs answer 202 {status:"generating", export_id} and take an optional study_id (and from, to) query; the spec lists only 200 and no query (digest §4.3, §7 item 10).',
+        statuses: [202],
+        requestFields: ['/query/study_id'],
+      },
+    ],
+  },
+  'GET /api/v1/data-collection/batches/{batch_id}/export/{export_id}': { client: ['getBatchExport'] },
 
   // Task Builder: collections
   'GET /api/v1/data-collection/collections': { skipped: COLLECTIONS },
@@ -178,7 +193,7 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'GET /api/v1/data-collection/collections/{collection_id}/export/{export_id}': { skipped: COLLECTIONS },
 
   // Studies
-  'GET /api/v1/studies/': { client: ['listStudies'] },
+  'GET /api/v1/studies/': { client: ['listStudies'], deviations: [LIMIT_OFFSET] },
   'POST /api/v1/studies/': { client: ['createStudy'] },
   'GET /api/v1/studies/{id}/': { client: ['getStudy'] },
   'PATCH /api/v1/studies/{id}/': { skipped: 'A draft is created whole by create_study; a published study changes only through transitions.' },
@@ -188,8 +203,8 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'POST /api/v1/studies/{id}/clone/': { skipped: 'duplicate_batch copies the Task Builder batch; the study is then created for it.' },
   'GET /api/v1/studies/{id}/access-details-progress/': { skipped: 'Access details (taskflow URLs) cannot be combined with a Task Builder study (digest §5).' },
   'GET /api/v1/studies/{id}/cost/': { skipped: 'The cost calculator (POST /study-cost-calculator/) quotes before any study exists, which is when the agent needs it.' },
-  'GET /api/v1/studies/{id}/submissions/': { client: ['listSubmissions'] },
-  'GET /api/v1/studies/{id}/submissions/counts/': { skipped: NOT_YET },
+  'GET /api/v1/studies/{id}/submissions/': { client: ['listSubmissions'], deviations: [LIMIT_OFFSET] },
+  'GET /api/v1/studies/{id}/submissions/counts/': { client: ['getSubmissionCounts'] },
   'GET /api/v1/studies/{id}/credentials/report/': { skipped: CREDENTIALS },
   'GET /api/v1/studies/{id}/export/': { skipped: DEMOGRAPHICS },
   'POST /api/v1/studies/{id}/demographic-export/': { skipped: DEMOGRAPHICS },
@@ -259,6 +274,10 @@ export const NOT_OPERATIONS: Record<string, string> = {
   putUpload: 'sends the file to the presigned storage URL, not to the API (digest §1.6 step 2)',
   downloadReport: 'reads the presigned report URL, not the API (digest §4.2)',
   reportHeader: 'reads the first line of the presigned report URL, not the API (digest §4.2)',
+  openDownload: 'reads a presigned download URL (the batch export ZIP), not the API (digest §4.3)',
+  readAll: 'private plumbing under every list method',
+  nextPage: 'private plumbing under every list method',
+  followLink: 'private plumbing under every list method',
   json: 'private plumbing under every endpoint method',
   call: 'private plumbing under every endpoint method',
   send: 'private plumbing under every endpoint method',

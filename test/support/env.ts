@@ -121,7 +121,7 @@ export async function sandboxApi(
 }
 
 /** Polls get_study until every place has submitted (AWAITING REVIEW) or about 10 s pass; returns the last read. */
-export async function untilSubmitted(env: TestEnv, studyId: string): Promise<Record<string, any>> {
+export async function untilSubmitted(env: Pick<TestEnv, 'call'>, studyId: string): Promise<Record<string, any>> {
   let study: Record<string, any> = {};
   for (let i = 0; i < 400; i++) {
     study = ok(await env.call('get_study', { study_id: studyId }));
@@ -154,7 +154,7 @@ export const ROWS = [
 
 /** Runs the walkthrough up to a READY batch: dataset, upload, batch, instructions, setup. */
 export async function readyBatch(
-  env: TestEnv,
+  env: Pick<TestEnv, 'call'>,
   tasksPerGroup = 2,
   content: { rows?: Record<string, unknown>[]; instructions?: unknown[] } = {},
 ): Promise<{ datasetId: string; batchId: string; instructions: { id: string }[] }> {

@@ -5,6 +5,7 @@ import type { SandboxState } from '../state.js';
 import { accountRoutes } from './account.js';
 import { batchRoutes } from './batches.js';
 import { datasetRoutes } from './datasets.js';
+import { exportRoutes } from './exports.js';
 import { instructionRoutes } from './instructions.js';
 import { pricingRoutes } from './pricing.js';
 import { apiFallback, storageFallback } from './route.js';
@@ -17,6 +18,7 @@ export function createSandboxHandlers(state: SandboxState): HttpHandler[] {
     ...accountRoutes(state),
     ...datasetRoutes(state),
     ...batchRoutes(state),
+    ...exportRoutes(state),
     ...instructionRoutes(state),
     ...studyRoutes(state),
     ...pricingRoutes(state),

@@ -1,6 +1,6 @@
 /**
- * The presigned-storage origin, standing in for S3: dataset files are PUT here and batch reports are
- * downloaded from here, authorised by the URL's signature alone.
+ * The presigned-storage origin, standing in for S3: dataset files are PUT here and batch reports and
+ * exports are downloaded from here, authorised by the URL's signature alone.
  */
 import { HttpResponse, type HttpHandler } from 'msw';
 
@@ -14,6 +14,7 @@ import { storageRoute } from './route.js';
 
 const UPLOADS = '/task-builder-datasets';
 const REPORTS = '/task-builder-reports';
+const EXPORTS = '/task-builder-exports';
 
 export function uploadObjectPath(datasetId: string, filename: string): string {
   return `${UPLOADS}/${datasetId}/${encodeURIComponent(filename)}`;
@@ -26,6 +27,10 @@ export function importObjectPath(datasetId: string, importId: string, filename: 
 
 export function reportObjectPath(batchId: string): string {
   return `${REPORTS}/${batchId}/responses.csv`;
+}
+
+export function exportObjectPath(job: { batchId: string; id: string }): string {
+  return `${EXPORTS}/${job.batchId}/${job.id}.zip`;
 }
 
 export function storageHandlers(state: SandboxState): HttpHandler[] {
@@ -50,6 +55,14 @@ export function storageHandlers(state: SandboxState): HttpHandler[] {
         startProcessing(dataset, state, 'READY');
       }
       return new HttpResponse(null, { status: 200, headers: { ETag: upload.etag } });
+    }),
+    storageRoute(state, 'GET', `${EXPORTS}/:batchId/:file`, ({ params }) => {
+      const job = state.exports.get((params.file ?? '').replace(/\.zip$/, ''));
+      if (!job?.zip || job.batchId !== params.batchId) return storageErrorResponse(404, 'NoSuchKey', 'The specified key does not exist.');
+      return new HttpResponse(job.zip, {
+        status: 200,
+        headers: { 'Content-Type': 'application/zip', 'Content-Length': String(job.zip.length) },
+      });
     }),
     storageRoute(state, 'PUT', `${UPLOADS}/:datasetId/imports/:importId/:filename`, async ({ request, params }) => {
       const dataset = state.datasets.get(params.datasetId ?? '');

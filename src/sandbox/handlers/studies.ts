@@ -12,6 +12,7 @@ import { holdsPlace, settleStudy, STUDY_ACTIONS, transitionStudy } from '../stud
 import { draftBody, validateStudy } from '../study-rules.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
+import { pagedList } from './paging.js';
 import { apiRoute, iso, json, readJson, type Route } from './route.js';
 
 const BASE = '/api/v1/studies';
@@ -41,9 +42,9 @@ export function studyRoutes(state: SandboxState): Route[] {
       state.studies.set(study.id, study);
       return json(studyView(state, study), 201);
     }),
-    apiRoute(state, 'GET', BASE, () => {
-      const results = [...state.studies.values()].map((study) => studyView(state, study));
-      return json({ results, meta: { count: results.length }, _links: { next: null, previous: null } });
+    apiRoute(state, 'GET', BASE, ({ url }) => {
+      const newestFirst = [...state.studies.values()].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1));
+      return pagedList(url, newestFirst.map((study) => studyView(state, study)), 'offset');
     }),
     apiRoute(state, 'GET', `${BASE}/:studyId`, ({ params }) => json(studyView(state, state.findStudy(params.studyId ?? '')))),
     apiRoute(state, 'PATCH', `${BASE}/:studyId`, async ({ request, params }) => {

@@ -8,6 +8,7 @@ import type { SubmissionRecord, SubmissionStatus } from '../model.js';
 import { settleStudy } from '../study-lifecycle.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
+import { pagedList } from './paging.js';
 import { apiRoute, iso, json, readJson, type Route } from './route.js';
 
 const REVIEW_ACTIONS = ['APPROVE', 'REJECT'] as const;
@@ -41,9 +42,9 @@ const COUNTED_STATUSES: readonly string[] = [
 
 export function submissionRoutes(state: SandboxState): Route[] {
   return [
-    apiRoute(state, 'GET', '/api/v1/studies/:studyId/submissions', ({ params }) => {
+    apiRoute(state, 'GET', '/api/v1/studies/:studyId/submissions', ({ params, url }) => {
       const study = state.findStudy(params.studyId ?? '');
-      return page(state.submissionsOf(study.id));
+      return pagedList(url, state.submissionsOf(study.id).map(submissionShortView), 'offset');
     }),
     apiRoute(state, 'GET', '/api/v1/studies/:studyId/submissions/counts', ({ params }) => {
       const study = state.findStudy(params.studyId ?? '');
@@ -60,7 +61,7 @@ export function submissionRoutes(state: SandboxState): Route[] {
         const wanted = status.toUpperCase().replace(/_/g, ' ');
         submissions = submissions.filter((submission) => submission.status === wanted);
       }
-      return page(submissions);
+      return pagedList(url, submissions.map(submissionShortView), 'page');
     }),
     apiRoute(state, 'POST', '/api/v1/submissions/bulk-approve', async ({ request }) => {
       const targets = bulkTargets(state, await readJson(request));
@@ -106,14 +107,6 @@ export function submissionRoutes(state: SandboxState): Route[] {
       return json(submissionView(submission));
     }),
   ];
-}
-
-function page(submissions: readonly SubmissionRecord[]): Response {
-  return json({
-    results: submissions.map(submissionShortView),
-    meta: { count: submissions.length },
-    _links: { next: null, previous: null },
-  });
 }
 
 function submissionShortView(submission: SubmissionRecord): Record<string, unknown> {
