@@ -12,6 +12,7 @@ COPY src ./src
 COPY tools ./tools
 COPY resources ./resources
 COPY scripts ./scripts
+COPY ui ./ui
 RUN npm run build
 
 FROM node:20-slim AS production-deps
@@ -26,6 +27,7 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/tools ./dist/tools
 COPY --from=build /app/dist/resources ./dist/resources
+COPY --from=build /app/dist/ui ./dist/ui
 COPY package.json README.md ./
 USER node
 EXPOSE 8765
