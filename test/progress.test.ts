@@ -71,14 +71,14 @@ describe('progress notifications strictly increase', () => {
     it('for upload_file and setup_batch', () => checkWaits(env.client));
   });
 
-  describe('in memory, for a tool that mixes steps of a total with waits', () => {
+  describe('in memory, for a tool that mixes its own steps with waits', () => {
     let env: TestEnv;
     beforeAll(async () => {
       env = await startEnv({ sandbox: { ...SANDBOX, seed: 11, participantIntervalMs: 1, completionMs: 1 } });
     });
     afterAll(() => env.close());
 
-    // rerun_contested reports its steps as 0..3 of 4 around two waits, each of which counts its reads from 1.
+    // rerun_contested reports its steps 0..3 around two waits, each of which counts its reads from 1.
     it('for rerun_contested', async () => {
       const rows = Array.from({ length: 40 }, (_, i) => ({ text: `Review ${i}`, META_ID: `r${i}` }));
       const ready = await readyBatch(env, 5, { rows });

@@ -78,14 +78,15 @@ export default defineTool({
 
     const name = args.name ?? `${original.name} (contested)`;
     const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
-    await progress(0, 4, `Uploading ${rows.length} contested datapoints`);
+    // No total: the waits between these steps report their own reads, so "step N of 4" would not hold.
+    await progress(0, undefined, `Uploading ${rows.length} contested datapoints`);
     const datasetId = await uploadRows(context, original, workspace, name, rows);
 
-    await progress(1, 4, 'Creating the follow-up batch');
+    await progress(1, undefined, 'Creating the follow-up batch');
     const copy = await copyBatch(context, original, source.questions, name, workspace, datasetId);
     const perGroup = Math.min(rows.length, tasksPerGroup(original));
     await client.setupBatch(copy.id, { dataset_id: datasetId, tasks_per_group: perGroup }, signal);
-    await progress(2, 4, 'Setting up the follow-up batch');
+    await progress(2, undefined, 'Setting up the follow-up batch');
     const { value: ready } = await waitFor(
       { signal, progress },
       {
@@ -99,7 +100,7 @@ export default defineTool({
       throw new ToolError(`The follow-up batch ${copy.id} (dataset ${datasetId}) is ${ready.status} after setup; get_batch shows why. No study was created.`);
     }
 
-    await progress(3, 4, 'Creating the UNPUBLISHED study');
+    await progress(3, undefined, 'Creating the UNPUBLISHED study');
     const settings = study ? pick(study, ['description', 'device_compatibility', 'prolific_id_option', 'project']) : {};
     const draft = await createDraftStudy(
       context,
