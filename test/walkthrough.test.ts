@@ -6,6 +6,7 @@ import { INSTRUCTIONS, ROWS, ok, startEnv, type TestEnv, untilSubmitted } from '
 describe('walkthrough through MCP against the sandbox', () => {
   let env: TestEnv;
   const ids: Record<string, string> = {};
+  let quote: number | undefined;
 
   beforeAll(async () => {
     env = await startEnv();
@@ -118,6 +119,7 @@ describe('walkthrough through MCP against the sandbox', () => {
     expect(ok(await env.call('get_study', { study_id: ids.study })).status).toBe('UNPUBLISHED');
 
     const done = ok(await env.call('publish_study', { study_id: ids.study, confirm_total_cost: ask.total_cost }));
+    quote = ask.total_cost;
     expect(done.published).toBe(true);
     expect(done.study.status).toBe('ACTIVE');
 
@@ -133,6 +135,8 @@ describe('walkthrough through MCP against the sandbox', () => {
     expect(study.status).toBe('AWAITING REVIEW');
     expect(study.places_taken).toBe(6);
     expect(study.submissions_by_status).toEqual({ 'AWAITING REVIEW': 6 });
+    // Every place taken: what it has cost so far is the whole quote.
+    expect(study.spent).toBe(quote);
   });
 
   it('pages through every response, and filters them', async () => {

@@ -22,6 +22,7 @@ import type {
   RewardRecommendation,
   Study,
   StudyAction,
+  StudyCost,
   Submission,
   SubmissionCounts,
   SubmissionDetail,
@@ -369,6 +370,14 @@ export class ProlificClient {
       throw new ProlificNetworkError('The cost calculator answered without a numeric total_cost.');
     }
     return answer.total_cost;
+  }
+
+  /**
+   * What a study costs, rewards and bonuses each split into rewards, fees and tax (minor units). Not projected,
+   * it is what the places taken so far cost.
+   */
+  getStudyCost(studyId: string, projected: boolean, signal?: AbortSignal): Promise<StudyCost> {
+    return this.json('GET', `/api/v1/studies/${seg(studyId)}/cost/`, { query: { is_projected: String(projected) }, signal });
   }
 
   /** Newest first, as Prolific lists them. */

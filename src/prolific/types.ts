@@ -132,6 +132,18 @@ export interface Study extends ApiObject {
   data_collection_id?: string;
 }
 
+/** Each part may be missing or null: the spec marks every one nullable. */
+export interface StudyCostBreakdown {
+  rewards?: { amount?: number; currency?: string } | null;
+  fees?: { amount?: number; currency?: string } | null;
+  tax?: { amount?: number; currency?: string } | null;
+}
+
+export interface StudyCost extends ApiObject {
+  rewards?: StudyCostBreakdown | null;
+  bonuses?: StudyCostBreakdown | null;
+}
+
 export interface Submission extends ApiObject {
   id: string;
   participant_id: string;

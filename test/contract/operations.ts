@@ -202,7 +202,7 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'POST /api/v1/studies/{id}/test-study': { skipped: 'Test runs happen in the sandbox, which simulates participants, not on the live API.' },
   'POST /api/v1/studies/{id}/clone/': { skipped: 'duplicate_batch copies the Task Builder batch; the study is then created for it.' },
   'GET /api/v1/studies/{id}/access-details-progress/': { skipped: 'Access details (taskflow URLs) cannot be combined with a Task Builder study (digest §5).' },
-  'GET /api/v1/studies/{id}/cost/': { skipped: 'The cost calculator (POST /study-cost-calculator/) quotes before any study exists, which is when the agent needs it.' },
+  'GET /api/v1/studies/{id}/cost/': { client: ['getStudyCost'] },
   'GET /api/v1/studies/{id}/submissions/': { client: ['listSubmissions'], deviations: [LIMIT_OFFSET] },
   'GET /api/v1/studies/{id}/submissions/counts/': { client: ['getSubmissionCounts'] },
   'GET /api/v1/studies/{id}/credentials/report/': { skipped: CREDENTIALS },

@@ -5,6 +5,7 @@ import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { apiRoute, json, readJson, type Route } from './route.js';
 
+const UNPAID = new Set(['RETURNED', 'TIMED-OUT', 'REJECTED', 'SCREENED OUT']);
 const CURRENCIES = Object.keys(REWARD_RATES) as (keyof typeof REWARD_RATES)[];
 
 export function pricingRoutes(state: SandboxState): Route[] {
@@ -19,7 +20,8 @@ export function pricingRoutes(state: SandboxState): Route[] {
     apiRoute(state, 'GET', '/api/v1/studies/:studyId/cost', ({ params, url }) => {
       const study = state.findStudy(params.studyId ?? '');
       const projected = ['true', '1', 'yes'].includes((url.searchParams.get('is_projected') ?? '').toLowerCase());
-      const placesTaken = state.submissionsOf(study.id).length;
+      // Returned, timed-out, rejected and screened-out places are not paid; the live API's exact rule is undocumented.
+      const placesTaken = state.submissionsOf(study.id).filter((submission) => !UNPAID.has(submission.status)).length;
       const cost = studyCost(study.fields.reward, projected ? study.fields.total_available_places : placesTaken);
       const amount = (value: number) => ({ amount: value, currency: CURRENCY });
       return json({
