@@ -340,13 +340,7 @@ export class ProlificClient {
    * columns the dataset has when a report of a big batch runs to tens of megabytes.
    */
   async reportHeader(url: string, signal?: AbortSignal): Promise<string> {
-    return this.withRetries(signal, async () => {
-      const answer = await this.send(url, 'GET', { headers: {}, signal, firstLine: true });
-      if (answer.status >= 300) {
-        throw apiError(answer, 'GET', 'the presigned report URL', describeErrorBody(answer.text, 'download refused'));
-      }
-      return answer.text;
-    });
+    return firstLine(await this.openDownload(url, signal));
   }
 
   // Studies
@@ -532,7 +526,7 @@ export class ProlificClient {
   private async send(
     url: string,
     method: Method,
-    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean; firstLine?: boolean },
+    init: { headers: Record<string, string>; body?: string | Buffer | Readable; signal?: AbortSignal; json?: boolean; stream?: boolean },
   ): Promise<Answer> {
     const { Agent, request } = await (undici ??= import('undici'));
     this.dispatcher ??= new Agent({
@@ -551,7 +545,6 @@ export class ProlificClient {
       });
       const { statusCode: status, headers } = answer;
       if (init.stream && status < 300) return { status, headers, text: '', stream: answer.body };
-      if (init.firstLine && status < 300) return { status, headers, text: await firstLine(answer.body) };
       if (!init.json || status >= 300) return { status, headers, text: await answer.body.text() };
       const read = await readJsonBody(answer.body);
       if ('value' in read) return { status, headers, text: '', json: read.value };
@@ -583,7 +576,7 @@ export class ProlificClient {
   }
 }
 
-/** Reads up to the first line break (at most 1 MiB) and drops the rest of the body unread. */
+/** Reads up to the first line break (at most 1 MiB); leaving the loop destroys the body, so the rest is never read. */
 async function firstLine(body: Readable): Promise<string> {
   let text = '';
   for await (const chunk of body) {
