@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { AnnotatorProfile } from '../src/sandbox/model.js';
-import { ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { ok, readyBatch, startEnv, type TestEnv, submittedStudy, untilSubmitted } from './support/env.js';
 
 /**
  * Dawid–Skene through the tools, on a sandbox crowd whose make-up and truth are known: 13 annotators (six
@@ -277,11 +277,7 @@ describe('rerun_contested, then the rounds pooled', () => {
     const task_details = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose its sentiment.' };
     const batch = ok(await env.call('create_batch', { name: 'Paged', dataset_id: dataset.id, task_details, batch_items: pages }));
     ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: 10 }));
-    const study = ok(
-      await env.call('create_study', { batch_id: batch.id, name: 'Paged', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
-    );
-    ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-    await untilSubmitted(env, study.id);
+    await submittedStudy(env, { batch_id: batch.id, name: 'Paged', description: 'Rate reviews.', annotators_per_task: 3 });
     const rerun = ok(
       await env.call('rerun_contested', { batch_id: batch.id, method: 'majority', below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 }),
     );
@@ -301,11 +297,7 @@ describe('rerun_contested, then the rounds pooled', () => {
 
   it('chooses majority for annotators with few answers; creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
     const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 5), instructions: [SENTIMENT] });
-    const study = ok(
-      await env.call('create_study', { batch_id: ready.batchId, name: 'Tiny', description: 'Rate reviews.', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
-    );
-    ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-    await untilSubmitted(env, study.id);
+    await submittedStudy(env, { batch_id: ready.batchId, name: 'Tiny', description: 'Rate reviews.', annotators_per_task: 3 });
     // Three ratings a task, but five answers an annotator: too few for confusion matrices, so majority by default.
     expect(ok(await env.call('summarize_responses', { batch_id: ready.batchId })).method).toBe('majority');
     expect(ok(await env.call('summarize_responses', { batch_id: ready.batchId, method: 'dawid_skene' })).note).toContain('fewer than 10 answers');

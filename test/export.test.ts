@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { ok, readyBatch, startEnv, type TestEnv, submittedStudy } from './support/env.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -22,12 +22,7 @@ describe('export_batch', () => {
   beforeAll(async () => {
     env = await startEnv();
     ({ batchId } = await readyBatch(env));
-    const study = ok(
-      await env.call('create_study', { batch_id: batchId, name: 'Export me', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
-    );
-    studyId = study.id;
-    ok(await env.call('publish_study', { study_id: studyId, confirm_total_cost: study.total_cost }));
-    await untilSubmitted(env, studyId);
+    studyId = (await submittedStudy(env, { batch_id: batchId, name: 'Export me', annotators_per_task: 3 })).study.id;
   });
   afterAll(async () => {
     await env.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { ok, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { ok, startEnv, type TestEnv, submittedStudy } from './support/env.js';
 
 /**
  * summarize_responses and export_labels on sandbox batches whose hidden truth is known, checked against an
@@ -74,19 +74,13 @@ async function runJob(env: TestEnv, options: { rows: Record<string, string>[]; i
   );
   const set = ok(await env.call('set_instructions', { batch_id: batch.id, instructions: options.instructions }));
   ok(await env.call('setup_batch', { batch_id: batch.id, tasks_per_group: options.tasksPerGroup }));
-  const study = ok(
-    await env.call('create_study', {
-      batch_id: batch.id,
-      name: 'Label reviews',
-      description: 'Label short reviews.',
-      reward: 100,
-      estimated_completion_time: 5,
-      annotators_per_task: options.annotators,
-      ...(options.places ? { total_available_places: options.places } : {}),
-    }),
-  );
-  ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-  await untilSubmitted(env, study.id);
+  const { study } = await submittedStudy(env, {
+    batch_id: batch.id,
+    name: 'Label reviews',
+    description: 'Label short reviews.',
+    annotators_per_task: options.annotators,
+    ...(options.places ? { total_available_places: options.places } : {}),
+  });
   return { batchId: batch.id, studyId: study.id, instructions: set.instructions };
 }
 

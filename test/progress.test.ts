@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
 import { RecordingStdioTransport } from './support/recording-stdio.js';
-import { FAST, INSTRUCTIONS, ROWS, callTool, ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { FAST, INSTRUCTIONS, ROWS, callTool, ok, readyBatch, startEnv, type TestEnv, submittedStudy } from './support/env.js';
 
 const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const TOKEN = 'progress-test-token-8b2e61c0d94f4a7e';
@@ -82,11 +82,7 @@ describe('progress notifications strictly increase', () => {
     it('for rerun_contested', async () => {
       const rows = Array.from({ length: 40 }, (_, i) => ({ text: `Review ${i}`, META_ID: `r${i}` }));
       const ready = await readyBatch(env, 5, { rows });
-      const study = ok(
-        await env.call('create_study', { batch_id: ready.batchId, name: 'Round 1', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
-      );
-      ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-      await untilSubmitted(env, study.id);
+      await submittedStudy(env, { batch_id: ready.batchId, name: 'Round 1', annotators_per_task: 3 });
       const rerun = await withProgress(env.client, 'rerun_contested', {
         batch_id: ready.batchId,
         method: 'majority',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, readyBatch, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
+import { ok, readyBatch, startEnv, type TestEnv, submittedStudy } from './support/env.js';
 
 const WHY_REJECTED =
   'Your answers did not follow the task instructions: most labels contradict the text of the reviews you were shown. Sorry.';
@@ -14,13 +14,9 @@ describe('review_submissions and get_study', () => {
   beforeAll(async () => {
     env = await startEnv();
     const { batchId } = await readyBatch(env);
-    const study = ok(
-      await env.call('create_study', { batch_id: batchId, name: 'Review me', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 3 }),
-    );
+    const { study, submitted } = await submittedStudy(env, { batch_id: batchId, name: 'Review me', annotators_per_task: 3 });
     studyId = study.id;
-    ok(await env.call('publish_study', { study_id: studyId, confirm_total_cost: study.total_cost }));
-    const now = await untilSubmitted(env, studyId);
-    awaiting = now.awaiting_review;
+    awaiting = submitted.awaiting_review;
   });
   afterAll(async () => {
     await env.close();
@@ -109,9 +105,7 @@ describe('review_submissions when the answer is lost', () => {
     const env = await startEnv();
     try {
       const { batchId } = await readyBatch(env);
-      const study = ok(await env.call('create_study', { batch_id: batchId, name: 'Lost', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }));
-      ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
-      const now = await untilSubmitted(env, study.id);
+      const { study, submitted: now } = await submittedStudy(env, { batch_id: batchId, name: 'Lost', annotators_per_task: 2 });
       const [first, ...rest] = now.awaiting_review as { id: string }[];
       env.sandbox.faults.add({ method: 'POST', path: `/api/v1/submissions/${first!.id}/transition/`, kind: 'reset-after' });
       const rejected = ok(

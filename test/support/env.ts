@@ -131,6 +131,19 @@ export async function untilSubmitted(env: Pick<TestEnv, 'call'>, studyId: string
   return study;
 }
 
+/**
+ * create_study with these fields (a short description, reward 100 and 5 minutes unless given), publish_study with
+ * the quoted total, then untilSubmitted: a study whose places have all submitted. Returns the draft and the last read.
+ */
+export async function submittedStudy(
+  env: Pick<TestEnv, 'call'>,
+  fields: Record<string, unknown> & { batch_id: string; name: string },
+): Promise<{ study: Record<string, any>; submitted: Record<string, any> }> {
+  const study = ok(await env.call('create_study', { description: 'D', reward: 100, estimated_completion_time: 5, ...fields }));
+  ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+  return { study, submitted: await untilSubmitted(env, study.id) };
+}
+
 export const INSTRUCTIONS = [
   {
     type: 'multiple_choice',
