@@ -21,6 +21,7 @@
  *   every one second) are left out of the fit by default: their answers say nothing about the outputs.
  *   They still count towards the measured position bias, which describes the crowd as it answered.
  */
+import { SeededRandom } from '../util/seeded-random.js';
 
 /** What an annotator answered: the output shown first, the one shown second, or neither. */
 export const FIRST = 0;
@@ -171,7 +172,7 @@ export function rankModels(data: Judgements, options: RankingOptions = {}): Rank
   const rankUpper = new Int32Array(m);
   const resamples = clusters.size > 0 && used > 0 ? Math.max(0, Math.floor(settings.resamples)) : 0;
   if (resamples > 0) {
-    const random = new Sfc32(settings.seed);
+    const random = new SeededRandom(settings.seed);
     const scores = new Float64Array(resamples * m);
     const rankDraws = new Int32Array(resamples * m);
     const shares = new Float64Array(resamples);
@@ -359,7 +360,7 @@ function groupByPrompt(data: Judgements, prompts: number, m: number, fitted: (k:
     size,
     total: () => into(() => 1),
     /** A bootstrap draw: as many prompts as were judged, drawn with replacement. */
-    resample(random: Sfc32): Totals {
+    resample(random: SeededRandom): Totals {
       times.fill(0);
       for (let d = 0; d < size; d++) {
         const c = random.below(size);
@@ -511,43 +512,4 @@ function sigmoid(x: number): number {
 /** log σ(x), without overflow for large |x|. */
 function logSigmoid(x: number): number {
   return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-}
-
-/** Chris Doty-Humphrey's SFC32: small, fast and well distributed, seeded through SplitMix32. */
-class Sfc32 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d = 1;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const split = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = split();
-    this.b = split();
-    this.c = split();
-    for (let i = 0; i < 12; i++) this.next();
-  }
-
-  /** An unsigned 32-bit integer. */
-  next(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
-  /** An integer in [0, n). */
-  below(n: number): number {
-    return Math.floor((this.next() / 4294967296) * n);
-  }
 }
