@@ -21,6 +21,10 @@ import exportLabels from './export_labels.js';
 import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
+import createComparison from './create_comparison.js';
+
+/** Model evaluations: the `evaluations` tool set once tool sets exist. */
+export const evaluationTools = [createComparison] as unknown as ToolDefinition[];
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
@@ -46,4 +50,5 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
+  ...evaluationTools,
 ] as unknown as ToolDefinition[];
