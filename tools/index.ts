@@ -22,9 +22,10 @@ import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
 import createComparison from './create_comparison.js';
+import rankModels from './rank_models.js';
 
 /** Model evaluations: the `evaluations` tool set once tool sets exist. */
-export const evaluationTools = [createComparison] as unknown as ToolDefinition[];
+export const evaluationTools = [createComparison, rankModels] as unknown as ToolDefinition[];
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
