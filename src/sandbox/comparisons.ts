@@ -14,7 +14,8 @@
  * - careful: by quality as above; where ties are allowed, a close call is sometimes a tie;
  * - careless: with probability 1 − reliability they take the response shown first without weighing the
  *   two (a position bias), and otherwise judge as the careful do;
- * - confuser: always the same side, the first or the second (by their `shift`), whatever is shown;
+ * - confuser: always the same side whatever is shown: the first for most (a `shift` under 0.7), as the
+ *   pull of the first option is the commoner one, the second for the rest;
  * - random: any option, evenly.
  * All draws come from the participant's own generator, so the answers depend only on the seed.
  */
@@ -23,6 +24,8 @@ import type { Random } from './random.js';
 
 const QUALITY_A = 'META_SANDBOX_QUALITY_A';
 const QUALITY_B = 'META_SANDBOX_QUALITY_B';
+/** Confusers with a `shift` below this always choose the first response; the others the second. */
+const FIRST_SIDE_CONFUSERS = 0.7;
 /** A tie's chance on an even call; it falls off as the qualities part. */
 const TIE_ON_EVEN = 0.3;
 
@@ -72,7 +75,7 @@ function choose(values: SideValues, difference: number, participant: Random, pro
       return participant.pick(options);
     }
     case 'confuser':
-      return (profile.shift ?? 0) < 0.5 ? values.a : values.b;
+      return (profile.shift ?? 0) < FIRST_SIDE_CONFUSERS ? values.a : values.b;
     case 'careless':
       if (!participant.chance(profile.reliability)) return values.a;
       return weigh(values, difference, participant);
