@@ -84,15 +84,16 @@ export default defineTool({
       notes.push(`${judgedTasks} of ${batch.total_task_count} comparisons judged so far; intervals narrow as more arrive.`);
     }
     if (data.warning) notes.push(data.warning);
-    let result: Record<string, unknown> = { ...head, models, win_rates: { models: order.map((i) => data.models[i]), matrix }, position_bias: positionBias };
-    if (size(result) > BUDGET_CHARS / 2 - ANNOTATOR_BUDGET_CHARS) {
-      result = { ...head, models, position_bias: positionBias };
-      notes.push('Win rates between models are left out to keep the result short; each model row has its overall win rate.');
-    }
+    const winRates = { models: order.map((i) => data.models[i] as string), matrix };
+    const withRates = size({ ...head, models, win_rates: winRates, position_bias: positionBias }) <= BUDGET_CHARS / 2 - ANNOTATOR_BUDGET_CHARS;
+    if (!withRates) notes.push('Win rates between models are left out to keep the result short; each model row has its overall win rate.');
     const annotators = annotatorRows(ranking, data.annotators);
     const listed = fitting(annotators, ANNOTATOR_BUDGET_CHARS);
     return {
-      ...result,
+      ...head,
+      models,
+      ...(withRates ? { win_rates: winRates } : {}),
+      position_bias: positionBias,
       annotators: { total: data.annotators.length, same_side: flagged, ...(listed.length < annotators.length ? { listed: listed.length } : {}), rows: listed },
       note: notes.join(' '),
     };

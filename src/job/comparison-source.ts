@@ -55,7 +55,7 @@ export async function readComparisons(context: Pick<ToolContext, 'client' | 'sig
     if (record.response?.instruction_id !== question.id) continue;
     answered++;
     const compared = comparedIn(source.datapoints.get(record.task_id));
-    const value = String(record.response.answer?.[0]?.value ?? '').toLowerCase();
+    const value = String((record.response.answer?.[0] as { value?: unknown } | undefined)?.value ?? '').toLowerCase();
     const side = value === SIDE_VALUES.a ? FIRST : value === SIDE_VALUES.b ? SECOND : value === SIDE_VALUES.tie ? TIE : undefined;
     if (!compared || side === undefined) {
       unreadable++;
