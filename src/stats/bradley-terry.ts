@@ -81,12 +81,21 @@ export interface Ranking {
   /** Over every judgement: decisive ones, how many chose the output shown first, that share and its interval. */
   position: { decisive: number; first: number; share: number; lower: number; upper: number };
   /** Per annotator, over every judgement. */
-  annotators: { answers: Int32Array; first: Int32Array; second: Int32Array; ties: Int32Array; sameSide: Uint8Array };
+  annotators: SidesTaken;
   /** Judgements fitted, and those left out as the same-side annotators'. */
   used: number;
   excluded: number;
   resamples: number;
   converged: boolean;
+}
+
+/** Per annotator: answers, how many chose each side or a tie, and whether every answer took the same side. */
+export interface SidesTaken {
+  answers: Int32Array;
+  first: Int32Array;
+  second: Int32Array;
+  ties: Int32Array;
+  sameSide: Uint8Array;
 }
 
 const DEFAULTS = { seed: 1, resamples: 1000, level: 0.95, prior: 1, excludeSameSide: true, minSameSide: 5 };
@@ -101,25 +110,7 @@ export function rankModels(data: Judgements, options: RankingOptions = {}): Rank
     if (column.length !== count) throw new RangeError('every judgement needs a first and second model, an outcome, a prompt and an annotator');
   }
 
-  const perAnnotator = {
-    answers: new Int32Array(annotators),
-    first: new Int32Array(annotators),
-    second: new Int32Array(annotators),
-    ties: new Int32Array(annotators),
-    sameSide: new Uint8Array(annotators),
-  };
-  for (let k = 0; k < count; k++) {
-    const who = data.annotator[k] as number;
-    const outcome = data.outcome[k] as number;
-    perAnnotator.answers[who] = (perAnnotator.answers[who] as number) + 1;
-    const tally = outcome === FIRST ? perAnnotator.first : outcome === SECOND ? perAnnotator.second : perAnnotator.ties;
-    tally[who] = (tally[who] as number) + 1;
-  }
-  for (let a = 0; a < annotators; a++) {
-    const answers = perAnnotator.answers[a] as number;
-    const oneSide = answers === perAnnotator.first[a] || answers === perAnnotator.second[a];
-    perAnnotator.sameSide[a] = answers >= settings.minSameSide && oneSide ? 1 : 0;
-  }
+  const perAnnotator = sidesTaken(data, settings.minSameSide);
   const fitted = (k: number) => !settings.excludeSameSide || perAnnotator.sameSide[data.annotator[k] as number] === 0;
 
   // Each prompt's contribution, as a list of (ordered pair, judgements, points to the first) and its side
@@ -227,6 +218,31 @@ export function rankModels(data: Judgements, options: RankingOptions = {}): Rank
     resamples,
     converged,
   };
+}
+
+/** Same side: at least `minSameSide` answers, every one of them first, or every one second. */
+export function sidesTaken(data: Judgements, minSameSide = DEFAULTS.minSameSide): SidesTaken {
+  const { annotators } = data;
+  const taken: SidesTaken = {
+    answers: new Int32Array(annotators),
+    first: new Int32Array(annotators),
+    second: new Int32Array(annotators),
+    ties: new Int32Array(annotators),
+    sameSide: new Uint8Array(annotators),
+  };
+  for (let k = 0; k < data.annotator.length; k++) {
+    const who = data.annotator[k] as number;
+    const outcome = data.outcome[k] as number;
+    taken.answers[who] = (taken.answers[who] as number) + 1;
+    const tally = outcome === FIRST ? taken.first : outcome === SECOND ? taken.second : taken.ties;
+    tally[who] = (tally[who] as number) + 1;
+  }
+  for (let a = 0; a < annotators; a++) {
+    const answers = taken.answers[a] as number;
+    const oneSide = answers === taken.first[a] || answers === taken.second[a];
+    taken.sameSide[a] = answers >= minSameSide && oneSide ? 1 : 0;
+  }
+  return taken;
 }
 
 /** Scores less the mean of the judged models' scores; NaN for the others. */
