@@ -17,6 +17,6 @@ await client.connect(clientSide);
 const { tools } = await client.listTools();
 const rows = tools.map((tool) => ({ name: tool.name, tokens: countTokens(JSON.stringify(tool)) })).sort((a, b) => b.tokens - a.tokens);
 const total = countTokens(JSON.stringify({ tools }));
-for (const row of rows) console.log(`${row.name.padEnd(20)} ${String(row.tokens).padStart(5)}`);
-console.log(`${'total'.padEnd(20)} ${String(total).padStart(5)}  (${tools.length} tools, mean ${Math.round(total / tools.length)}; budget 6500 in all, 1000 each)`);
+for (const row of rows) console.log(`${row.name.padEnd(20)} ${String(row.tokens).padStart(5)}${row.tokens > 800 ? '  over 800' : ''}`);
+console.log(`${'total'.padEnd(20)} ${String(total).padStart(5)}  (${tools.length} tools, mean ${Math.round(total / tools.length)}; budget 9000 in all, 800 each)`);
 await client.close();
