@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
+import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
 import type { BatchResponse } from '../src/prolific/types.js';
 
 /**

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { deprecationOut, prolificId } from '../src/shapes.js';
-import { instructionSchema } from '../src/instructions.js';
-import { describeDeprecation } from '../src/deprecation.js';
-import { list, questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
+import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { deprecationOut, prolificId } from '../src/util/shapes.js';
+import { instructionSchema } from '../src/job/instructions.js';
+import { describeDeprecation } from '../src/mcp/deprecation.js';
+import { list, questionsOf, readBatch, visibleFields } from '../src/job/batch-items.js';
 import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
-import { waitFor } from '../src/wait.js';
+import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
+import { waitFor } from '../src/job/wait.js';
 
 export default defineTool({
   name: 'sync_batch',

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { ProlificApiError, ProlificNetworkError, batchItemsIssues, describeErrorBody, type BatchItemsIssue } from './errors.js';
 import { readJsonBody } from './json-body.js';
 import { UpstreamLimiter } from './limiter.js';
-import { sleep } from '../sleep.js';
+import { sleep } from '../util/sleep.js';
 import type {
   ApiObject,
   AppendResult,

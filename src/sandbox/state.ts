@@ -25,7 +25,7 @@ import { questionsOf } from './batch-items.js';
 import type { ExportJob } from './exports.js';
 import { hiddenChoices } from './answers.js';
 import { walletBalance } from './money.js';
-import { columnFor } from '../question-key.js';
+import { columnFor } from '../job/question-key.js';
 import { advanceStudies } from './participants.js';
 import { advanceImports } from './imports.js';
 import { advanceBatches, advanceDatasets } from './processing.js';

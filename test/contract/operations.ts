@@ -43,7 +43,7 @@ export interface OffSpecEntry {
 const ADMIN = 'Workspaces, projects and their members are administered in the Prolific app; the server only lists them to pick one.';
 const SCREENING =
   'Participant screening is passed inline as `filters` on create_study; building reusable filter sets or counting eligible participants is not part of a Task Builder run.';
-const HOOKS = 'Webhooks need a public HTTPS receiver; an MCP server on a laptop polls instead (src/wait.ts).';
+const HOOKS = 'Webhooks need a public HTTPS receiver; an MCP server on a laptop polls instead (src/job/wait.ts).';
 const SURVEYS = 'Prolific Surveys is a separate product from Task Builder.';
 const COLLECTIONS =
   'Collections (digest §6: participants create the content, early access per workspace) are not built by this server; it runs batches.';

@@ -5,7 +5,7 @@
  */
 import { http, HttpResponse, matchRequestUrl, type HttpHandler, type JsonBodyType } from 'msw';
 
-import { log } from '../../log.js';
+import { log } from '../../util/log.js';
 import { ApiError, apiErrorResponse, badRequest, storageErrorResponse } from '../errors.js';
 import { checkPresigned } from '../signing.js';
 import type { SandboxState } from '../state.js';

@@ -1,5 +1,5 @@
-import { sleep } from './sleep.js';
-import type { ToolContext } from './tool.js';
+import { sleep } from '../util/sleep.js';
+import type { ToolContext } from '../mcp/tool.js';
 
 const FIRST_INTERVAL_MS = 500;
 const GROWTH = 1.5;

@@ -1,9 +1,9 @@
 /** An UNPUBLISHED study for a READY batch, with its quote: what create_study and rerun_contested both make. */
-import type { Batch, Study } from './prolific/types.js';
-import type { ApiObject } from './prolific/types.js';
+import type { Batch, Study } from '../prolific/types.js';
+import type { ApiObject } from '../prolific/types.js';
 import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
-import { ToolError, type ToolContext } from './tool.js';
+import { ToolError, type ToolContext } from '../mcp/tool.js';
 
 export interface DraftStudyFields extends ApiObject {
   name: string;

@@ -10,13 +10,13 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ProlificClient } from './prolific/client.js';
-import type { Config } from './config.js';
+import { ProlificClient } from '../prolific/client.js';
+import type { Config } from '../config.js';
 import { ToolError, type ToolContext, type ToolDefinition } from './tool.js';
 import { describeFailure, describeInvalidArguments } from './tool-errors.js';
-import { allTools } from '../tools/index.js';
-import { registerBatchResource } from '../resources/batch.js';
-import { registerReportResource } from '../resources/report.js';
+import { allTools } from '../../tools/index.js';
+import { registerBatchResource } from '../../resources/batch.js';
+import { registerReportResource } from '../../resources/report.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerDashboard, withDashboard } from './apps/dashboard.js';
 

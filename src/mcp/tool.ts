@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ProlificClient } from './prolific/client.js';
-import type { Config } from './config.js';
+import type { ProlificClient } from '../prolific/client.js';
+import type { Config } from '../config.js';
 
 /** All four hints are required, so no tool can leave a host guessing whether it spends or deletes. */
 export interface ToolAnnotations {
