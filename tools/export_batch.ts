@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { resolveInsideRoots } from '../src/job/upload-source.js';
 import { checkTarget, writeTarget } from '../src/job/output-file.js';

@@ -1,7 +1,8 @@
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool, type ToolContext } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { resolveInsideRoots } from '../src/job/upload-source.js';
 import { checkTarget, writeTarget } from '../src/job/output-file.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool, type ToolContext } from '../src/mcp/tool.js';
 import { prolificId, text } from '../src/util/shapes.js';
 import { labelMethod, resolveMethod } from '../src/job/label-args.js';
 import { readLabelSource, SOURCE_COLUMN } from '../src/job/labels-source.js';

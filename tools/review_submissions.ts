@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { prolificId, text } from '../src/util/shapes.js';
 import { ProlificNetworkError } from '../src/prolific/errors.js';
 import type { ProlificClient } from '../src/prolific/client.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { deprecationOut, prolificId } from '../src/util/shapes.js';
 import { instructionSchema } from '../src/job/instructions.js';
 import { describeDeprecation } from '../src/mcp/deprecation.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { labelMethod, MODEL_MIN_ANSWERS, modelSupport, pooledBatches, pooledIds, resolveMethod } from '../src/job/label-args.js';
 import { readLabelSource } from '../src/job/labels-source.js';

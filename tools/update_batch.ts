@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/util/shapes.js';
 import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/mcp/tool.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
 import { prolificId, waitArgs } from '../src/util/shapes.js';
 import { fileSource } from '../src/job/upload-source.js';
 import { uploadToDataset } from '../src/job/dataset-upload.js';

@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import type { ProlificClient } from '../prolific/client.js';
 import { ProlificApiError } from '../prolific/errors.js';
 import type { Dataset, DatasetImport, DatasetSchema, RecordError } from '../prolific/types.js';
-import { ToolError, type ToolContext } from '../mcp/tool.js';
+import { ToolError } from '../errors.js';
+import type { ToolContext } from '../mcp/tool.js';
 import { rowColumns, rowsSource, type FlatRow, type UploadSource } from './upload-source.js';
 import { waitFor } from './wait.js';
 

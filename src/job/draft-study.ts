@@ -3,7 +3,8 @@ import type { Batch, Study } from '../prolific/types.js';
 import type { ApiObject } from '../prolific/types.js';
 import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
-import { ToolError, type ToolContext } from '../mcp/tool.js';
+import { ToolError } from '../errors.js';
+import type { ToolContext } from '../mcp/tool.js';
 
 export interface DraftStudyFields extends ApiObject {
   name: string;

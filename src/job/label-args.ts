@@ -1,7 +1,7 @@
 /** The arguments summarize_responses and export_labels share: which rounds to read and how to turn votes into labels. */
 import { z } from 'zod';
 import { prolificId } from '../util/shapes.js';
-import { ToolError } from '../mcp/tool.js';
+import { ToolError } from '../errors.js';
 import type { BatchResponse } from '../prolific/types.js';
 import type { Method } from '../stats/labels.js';
 

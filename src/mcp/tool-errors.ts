@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from '../prolific/errors.js';
-import { ToolError } from './tool.js';
+import { ToolError } from '../errors.js';
 import { redact } from '../util/log.js';
 
 /**

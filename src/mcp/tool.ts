@@ -41,8 +41,3 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return definition;
 }
-
-/** A problem the caller can fix. The message says what was wrong and what to do next. */
-export class ToolError extends Error {
-  override name = 'ToolError';
-}
