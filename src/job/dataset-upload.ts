@@ -8,7 +8,7 @@ import type { ProlificClient } from '../prolific/client.js';
 import { ProlificApiError } from '../prolific/errors.js';
 import type { Dataset, DatasetImport, DatasetSchema, RecordError } from '../prolific/types.js';
 import { ToolError } from '../errors.js';
-import type { ToolContext } from '../mcp/tool.js';
+import type { StepContext } from './context.js';
 import { rowColumns, rowsSource, type FlatRow, type UploadSource } from './upload-source.js';
 import { waitFor } from './wait.js';
 
@@ -40,7 +40,7 @@ export interface UploadOutcome {
   timed_out?: boolean;
 }
 
-type Context = Pick<ToolContext, 'signal' | 'progress'>;
+type Context = Pick<StepContext, 'signal' | 'progress'>;
 
 interface Options {
   wait: boolean;

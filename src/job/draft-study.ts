@@ -4,7 +4,7 @@ import type { ApiObject } from '../prolific/types.js';
 import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
 import { ToolError } from '../errors.js';
-import type { ToolContext } from '../mcp/tool.js';
+import type { StepContext } from './context.js';
 
 export interface DraftStudyFields extends ApiObject {
   name: string;
@@ -14,7 +14,7 @@ export interface DraftStudyFields extends ApiObject {
 }
 
 export async function createDraftStudy(
-  { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
+  { client, signal }: Pick<StepContext, 'client' | 'signal'>,
   batch: Batch,
   fields: DraftStudyFields,
   annotatorsPerTask: number,

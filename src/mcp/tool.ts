@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ProlificClient } from '../prolific/client.js';
 import type { Config } from '../config.js';
+import type { StepContext } from '../job/context.js';
 
 /** All four hints are required, so no tool can leave a host guessing whether it spends or deletes. */
 export interface ToolAnnotations {
@@ -11,14 +11,8 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-export interface ToolContext {
-  /** The Prolific API. Reading it throws a ToolError that explains the setup when no token is configured. */
-  readonly client: ProlificClient;
+export interface ToolContext extends StepContext {
   readonly config: Config;
-  /** Aborted when the client cancels the request. */
-  readonly signal: AbortSignal;
-  /** Sends notifications/progress when the caller asked for progress; a no-op otherwise. A value not above the last one sent is raised to one more. */
-  progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
   resolveWorkspace(explicit: string | undefined): Promise<string>;
   /** Folders upload_file may read: PROLIFIC_UPLOAD_ROOTS, else the client's MCP roots, else the working directory. */
