@@ -21,7 +21,7 @@ import type {
   InstructionRecord,
   LayoutItemRecord,
 } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 import { Fields } from './validate.js';
 import { newInstruction } from './handlers/instructions.js';
 

@@ -12,7 +12,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 
 import { questionsOf } from './batch-items.js';
 import type { BatchRecord, ResponseRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 export interface ExportFilter {
   study_id?: string;

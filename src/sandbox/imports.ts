@@ -16,7 +16,7 @@
  */
 import { groupField, isHiddenType } from './dataset-schema.js';
 import type { DatasetRecord, DatasetSchema, ImportError, ImportJobRecord, ReceivedRecord, ReceivedRecords } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 import { addHeaderName, appendUpload, CsvRows, readBody, rowTextBudget, type RowSink } from './upload.js';
 import { iso } from './handlers/route.js';
 

@@ -13,12 +13,12 @@ import { handlerIndex } from './handler-index.js';
 import { Random } from './random.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
-import { SandboxState } from './state.js';
+import { SandboxState } from './store.js';
 import type { AnnotatorProfile } from './model.js';
 
 export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
-export { SandboxState, type SandboxSettings } from './state.js';
+export { SandboxState, type SandboxSettings } from './store.js';
 
 export interface SandboxOptions {
   /** API port; 0 or undefined picks a free one. */

@@ -4,7 +4,7 @@
  * rounded to whole minor units. 10 places at 150p cost 1500 + 500 fee + 100 VAT = 2100.
  */
 import type { StudyRecord, WalletRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 export const CURRENCY = 'GBP';
 const SERVICE_FEE_RATE = 1 / 3;

@@ -17,7 +17,7 @@ import { drawProfile, simulateAnswer } from './answers.js';
 import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
 import { taskGroupCount, taskId, tasksInGroup } from './processing.js';
 import { derivedRandom } from './random.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 import { holdsPlace, publishIfDue, settleStudy } from './study-lifecycle.js';
 
 /** Time taken relative to `completionMs`, by diligence: careless and random annotators rush. */

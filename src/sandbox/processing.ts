@@ -5,7 +5,7 @@
  */
 import type { BatchRecord, DatasetRecord, PendingOutcome, SyncRecord, TaskPlan } from './model.js';
 import { derivedRandom } from './random.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 export function startProcessing(
   record: DatasetRecord | BatchRecord,

@@ -12,7 +12,7 @@ import { stringify } from 'csv-stringify';
 
 import { questionsOf } from './batch-items.js';
 import type { AnswerItem, BatchRecord, InstructionRecord, ResponseRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 const RESPONSE_COLUMNS = ['participant_id', 'submission_id', 'task_id'];
 

@@ -4,7 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 /** Upload and report links live 15 minutes, like Prolific's. */
 const PRESIGNED_TTL_SECONDS = 15 * 60;

@@ -5,7 +5,7 @@
 import { badRequest } from './errors.js';
 import type { StudyRecord, StudyStatus, SubmissionRecord, SubmissionStatus } from './model.js';
 import { formatMoney, studyCost, walletBalance, walletName, walletOf } from './money.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 
 export const STUDY_ACTIONS = ['PUBLISH', 'SCHEDULE_PUBLISH', 'CANCEL_PUBLISH', 'PAUSE', 'START', 'STOP'] as const;
 export type StudyAction = (typeof STUDY_ACTIONS)[number];

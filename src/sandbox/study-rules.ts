@@ -5,7 +5,7 @@
 import type { CompletionCode, StudyFields } from './model.js';
 import { CURRENCY, formatMoney, hourlyRate, REWARD_RATES } from './money.js';
 import { taskGroupCount } from './processing.js';
-import type { SandboxState } from './state.js';
+import type { SandboxState } from './store.js';
 import { Fields } from './validate.js';
 
 /** `DC_TOOL` is the older name for AI_TASK_BUILDER_BATCH that some documents still show. */

@@ -10,7 +10,7 @@ import { ApiError, badRequest, notFound } from '../errors.js';
 import type { BatchRecord, DatasetRecord, ResponseRecord, SyncRecord, TaskDetails } from '../model.js';
 import { buildTaskPlan, startProcessing, startSync, taskGroupCount, taskGroupId } from '../processing.js';
 import { presign } from '../signing.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 import { Fields } from '../validate.js';
 import {
   batchItemsInput,

@@ -9,7 +9,7 @@ import { HttpResponse } from 'msw';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { settleExport, type ExportFilter, type ExportJob } from '../exports.js';
 import { presign } from '../signing.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 import { apiRoute, iso, json, type Route } from './route.js';
 import { exportObjectPath } from './storage.js';
 

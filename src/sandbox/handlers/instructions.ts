@@ -8,7 +8,7 @@
 import { ApiError, badRequest } from '../errors.js';
 import { validateInstruction } from '../instruction-rules.js';
 import type { BatchRecord, InstructionFields, InstructionRecord } from '../model.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 import { Fields } from '../validate.js';
 import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
 import { ONE_SOURCE } from '../batch-items.js';

@@ -8,7 +8,7 @@ import { http, HttpResponse, matchRequestUrl, type HttpHandler, type JsonBodyTyp
 import { log } from '../../util/log.js';
 import { ApiError, apiErrorResponse, badRequest, storageErrorResponse } from '../errors.js';
 import { checkPresigned } from '../signing.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

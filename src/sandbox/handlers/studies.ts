@@ -10,7 +10,7 @@ import { CURRENCY, formatMoney, studyCost, walletBalance, walletName, walletOf }
 import { reopenPlaces } from '../participants.js';
 import { holdsPlace, settleStudy, STUDY_ACTIONS, transitionStudy } from '../study-lifecycle.js';
 import { draftBody, validateStudy } from '../study-rules.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
 import { apiRoute, iso, json, readJson, type Route } from './route.js';

@@ -6,7 +6,7 @@
 import { badRequest } from '../errors.js';
 import type { SubmissionRecord, SubmissionStatus } from '../model.js';
 import { settleStudy } from '../study-lifecycle.js';
-import type { SandboxState } from '../state.js';
+import type { SandboxState } from '../store.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
 import { apiRoute, iso, json, readJson, type Route } from './route.js';
