@@ -13,12 +13,13 @@ import { handlerIndex } from './handler-index.js';
 import { Random } from './random.js';
 import { createSandboxHandlers } from './handlers/index.js';
 import { listenLoopback, type Answer, type LoopbackServer } from './http.js';
-import { SandboxState } from './store.js';
+import { SandboxState } from './state.js';
 import type { AnnotatorProfile } from './model.js';
 
 export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
-export { SandboxState, type SandboxSettings } from './store.js';
+export { SandboxState } from './state.js';
+export type { SandboxSettings } from './store.js';
 
 export interface SandboxOptions {
   /** API port; 0 or undefined picks a free one. */

@@ -1,8 +1,7 @@
 /**
- * The sandbox's whole world: the account, its workspaces and everything created through the API. Time-driven
- * changes (processing finishing, participants arriving and submitting) are not run by timers: `advance()`
- * works them out from the clock whenever the state is read, so nothing needs cancelling and a run depends
- * only on the seed, the requests and the elapsed time.
+ * The sandbox's records: the account, its workspaces and everything created through the API, with the ids
+ * they are given. The rules that move them on in time (processing, imports, participants, money) work on
+ * this store; SandboxState (state.ts) runs those rules, so the store itself knows none of them.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -10,8 +9,9 @@ import { notFound } from './errors.js';
 import type {
   AnnotatorProfile,
   BatchRecord,
+  ExportJob,
+  InstructionFields,
   InstructionRecord,
-  OptionValue,
   DatasetRecord,
   ProjectRecord,
   ResponseRecord,
@@ -21,18 +21,7 @@ import type {
   WalletRecord,
   WorkspaceRecord,
 } from './model.js';
-import { questionsOf } from './batch-items.js';
-import type { ExportJob } from './exports.js';
-import { hiddenChoices } from './answers.js';
-import { walletBalance } from './money.js';
-import { columnFor } from '../job/question-key.js';
-import { advanceStudies } from './participants.js';
-import { advanceImports } from './imports.js';
-import { advanceBatches, advanceDatasets } from './processing.js';
 import { derivedRandom, Random } from './random.js';
-
-/** Dataset columns that state a task's answers in the sandbox: META_SANDBOX_ANSWER_<question key>. */
-const ANSWER_PREFIX = 'META_SANDBOX_ANSWER';
 
 export interface SandboxSettings {
   /** Origin of the API, e.g. http://127.0.0.1:PORT. */
@@ -62,7 +51,7 @@ export interface SandboxSettings {
 
 const WORKSPACE_TITLES = ['My workspace', 'Research team', 'Client projects', 'Pilot studies'];
 
-export class SandboxState {
+export class SandboxStore {
   readonly random: Random;
   /** Signs presigned storage URLs; random per run so that old URLs never verify against a new sandbox. */
   readonly signingKey = randomBytes(32);
@@ -78,8 +67,8 @@ export class SandboxState {
   private readonly submissionsByStudy = new Map<string, SubmissionRecord[]>();
   /** Batch export jobs by export id; a deleted job is removed. */
   readonly exports = new Map<string, ExportJob>();
-  /** batch/instruction/column count → the dataset column stating its answers, or -1. */
-  private readonly answerColumns = new Map<string, number>();
+  /** batch/instruction/column count → the dataset column stating its answers, or -1 (see truth.ts). */
+  readonly answerColumns = new Map<string, number>();
   /** Response records per batch id, in the order participants submitted them. */
   readonly responses = new Map<string, ResponseRecord[]>();
   private sequence = 0;
@@ -131,23 +120,9 @@ export class SandboxState {
     return this.random.objectId(this.sequence * 60 + this.random.int(60));
   }
 
-  /** Brings every time-driven status up to the present. Handlers call it before reading or writing. */
-  advance(): void {
-    const now = this.now();
-    advanceDatasets(this, now);
-    advanceImports(this, now);
-    advanceBatches(this, now);
-    advanceStudies(this, now);
-  }
-
-  /**
-   * Makes a workspace's available balance (the personal account's, for a study without a project) exactly
-   * `minor` from now on, as a top-up or a spend elsewhere would; for rehearsing a publish it cannot pay.
-   */
-  setBalance(workspaceId: string | undefined, minor: number): void {
-    this.advance();
-    const wallet = workspaceId === undefined ? this.personalWallet : this.findWorkspace(workspaceId).wallet;
-    wallet.initialBalance += minor - walletBalance(this, wallet).available;
+  /** A question of `batch`, from legacy instructions or a batch_items layout alike. */
+  newInstruction(batch: BatchRecord, fields: InstructionFields): InstructionRecord {
+    return { id: this.newUuid(), createdAt: this.now(), createdBy: this.user.id, batchId: batch.id, fields };
   }
 
   findWorkspace(id: string): WorkspaceRecord {
@@ -184,49 +159,6 @@ export class SandboxState {
   /** A study's submissions in arrival order. */
   submissionsOf(studyId: string): readonly SubmissionRecord[] {
     return this.submissionsByStudy.get(studyId) ?? [];
-  }
-
-  /**
-   * The option values a choice instruction hides for one task (datapoint index): what reliable annotators
-   * give. Tests read it to check the statistics against the truth; the API never shows it.
-   */
-  hiddenAnswer(batchId: string, task: number, instructionId: string): OptionValue[] {
-    const batch = this.findBatch(batchId);
-    const instruction = questionsOf(batch).find((candidate) => candidate.id === instructionId);
-    if (!instruction) return [];
-    const options = instruction.fields.options ?? [];
-    const hidden =
-      this.statedAnswer(batch, task, instruction) ??
-      hiddenChoices(instruction.fields, derivedRandom(this.settings.seed, batch.id, 'truth', task, instruction.id));
-    return hidden.map((index) => options[index]?.value).filter((value) => value !== undefined);
-  }
-
-  /**
-   * The option indexes the batch's dataset states for a task in a META_SANDBOX_ANSWER_<question> column
-   * (values separated by ";"), a sandbox convenience so that simulated answers fit the datapoints; undefined
-   * when there is no such column or the cell names no option.
-   */
-  statedAnswer(batch: BatchRecord, task: number, instruction: InstructionRecord): number[] | undefined {
-    const options = instruction.fields.options;
-    if (!options?.length) return undefined;
-    const dataset = batch.setup ? this.datasets.get(batch.setup.datasetId) : undefined;
-    if (!dataset) return undefined;
-    const key = `${batch.id}/${instruction.id}/${dataset.columns.length}`;
-    let column = this.answerColumns.get(key);
-    if (column === undefined) {
-      const names = dataset.columns.map((c) => c.name);
-      const choices = questionsOf(batch).filter((q) => q.fields.options?.length).length;
-      const name = columnFor(names, ANSWER_PREFIX, instruction.fields.description, choices === 1);
-      column = name === undefined ? -1 : names.indexOf(name);
-      this.answerColumns.set(key, column);
-    }
-    if (column < 0) return undefined;
-    const cell = dataset.rows[task]?.[column] ?? '';
-    const indexes = cell
-      .split(';')
-      .map((value) => options.findIndex((option) => String(option.value).toLowerCase() === value.trim().toLowerCase()))
-      .filter((index) => index >= 0);
-    return indexes.length ? [...new Set(indexes)].sort((a, b) => a - b) : undefined;
   }
 
   responsesOf(batchId: string): ResponseRecord[] {

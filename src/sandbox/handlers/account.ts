@@ -1,7 +1,7 @@
 /** The researcher's account: who they are, their workspaces, projects and balances. */
 import type { ProjectRecord, WorkspaceRecord } from '../model.js';
 import { CURRENCY, splitAmount, walletBalance } from '../money.js';
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { apiRoute, json, list, type Route } from './route.js';
 
 export function accountRoutes(state: SandboxState): Route[] {

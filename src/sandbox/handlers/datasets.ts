@@ -14,10 +14,11 @@ import { IMPORT_CONTENT_TYPES, importFormat, importView, ingest, jsonlRecords, r
 import { groupField, readSchema, schemaColumns } from '../dataset-schema.js';
 import { derivedRandom } from '../random.js';
 import { presign } from '../signing.js';
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { GROUP_COLUMN, uploadFormat } from '../upload.js';
 import { Fields } from '../validate.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 import { importObjectPath, uploadObjectPath } from './storage.js';
 
 const BASE = '/api/v1/data-collection/datasets';

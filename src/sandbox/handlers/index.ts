@@ -1,7 +1,7 @@
 /** The sandbox API as one list of msw handlers: every endpoint, then the 404/405 answers for the rest. */
 import type { HttpHandler } from 'msw';
 
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { accountRoutes } from './account.js';
 import { batchRoutes } from './batches.js';
 import { datasetRoutes } from './datasets.js';

@@ -1,7 +1,7 @@
 /** What studies cost and what they should pay: the cost calculator, a study's cost, reward recommendations. */
 import { badRequest } from '../errors.js';
 import { CURRENCY, REWARD_RATES, studyCost } from '../money.js';
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { apiRoute, json, readJson, type Route } from './route.js';
 

@@ -8,7 +8,7 @@ import { storageErrorResponse } from '../errors.js';
 import { importFormat, readImport, scheduleImport } from '../imports.js';
 import { startProcessing } from '../processing.js';
 import { reportCsv } from '../report.js';
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { appendUpload, readUpload, uploadFormat } from '../upload.js';
 import { storageRoute } from './route.js';
 

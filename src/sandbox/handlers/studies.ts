@@ -10,10 +10,11 @@ import { CURRENCY, formatMoney, studyCost, walletBalance, walletName, walletOf }
 import { reopenPlaces } from '../participants.js';
 import { holdsPlace, settleStudy, STUDY_ACTIONS, transitionStudy } from '../study-lifecycle.js';
 import { draftBody, validateStudy } from '../study-rules.js';
-import type { SandboxState } from '../store.js';
+import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 
 const BASE = '/api/v1/studies';
 
