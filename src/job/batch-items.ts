@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
 import { checkedAs, text } from '../util/shapes.js';
 import { ToolError } from '../errors.js';
-import type { LegacyInstructions, ProlificClient } from '../prolific/client.js';
-import type { ApiObject, Batch, Dataset, Instruction } from '../prolific/types.js';
+import type { ProlificClient } from '../prolific/client.js';
+import type { ApiObject, Batch, Dataset, Instruction, LegacyInstructions } from '../prolific/types.js';
 import { describeBatchItemsIssue, ISSUE_INDEXES, ProlificApiError, type BatchItemsIssue } from '../prolific/errors.js';
 
 /**
