@@ -55,6 +55,11 @@ async function main(argv: string[]): Promise<void> {
       await http.close();
     });
     const guard = config.http.token ? 'bearer token required' : 'loopback only, no token';
+    log(
+      config.uploadRoots.length
+        ? `file paths (uploads, exports): only inside ${config.uploadRoots.join(', ')}`
+        : 'file paths (uploads, exports) are refused: no upload roots configured (set PROLIFIC_UPLOAD_ROOTS or list folders after the options); inline rows still work',
+    );
     log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
     return;
   }

@@ -8,6 +8,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ProlificClient } from '../prolific/client.js';
@@ -24,6 +25,10 @@ import { registerDashboard, withDashboard } from './apps/dashboard.js';
 export const SERVER_NAME = 'prolific-task-builder';
 export const SERVER_VERSION = '0.1.0';
 const SERVER_INFO = { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' };
+
+/** Said by every tool given a file_path under --http with no upload roots configured. */
+export const NO_HTTP_ROOTS =
+  `file_path is refused: over HTTP this server reads and writes files only inside folders its operator configured, and none are. Pass the datapoints inline as rows instead (upload_file), or ask the operator to set PROLIFIC_UPLOAD_ROOTS (folders separated by "${delimiter}") or list the folders after the options, and restart the server.`;
 
 const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants, no money.';
 
@@ -199,6 +204,8 @@ function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: Serv
       },
       uploadRoots: async () => {
         if (deps.config.uploadRoots.length) return deps.config.uploadRoots;
+        // Over HTTP the caller is remote: the working directory is the server's, not theirs, and no roots are offered.
+        if (deps.config.http) throw new ToolError(NO_HTTP_ROOTS);
         if (mcp.server.getClientCapabilities()?.roots) {
           const { roots } = await mcp.server.listRoots(undefined, { signal: extra.signal });
           const paths = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));

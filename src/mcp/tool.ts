@@ -15,7 +15,7 @@ export interface ToolContext extends StepContext {
   readonly config: Config;
   /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
   resolveWorkspace(explicit: string | undefined): Promise<string>;
-  /** Folders upload_file may read: PROLIFIC_UPLOAD_ROOTS, else the client's MCP roots, else the working directory. */
+  /** Folders file paths may point into: the configured roots, else the client's MCP roots, else the working directory; under --http only the configured roots (a ToolError without them). */
   uploadRoots(): Promise<string[]>;
   /** Asks the person through the client's form elicitation; undefined when the client cannot. */
   readonly elicit: ((params: Omit<ElicitRequestFormParams, 'mode'>) => Promise<ElicitResult>) | undefined;
