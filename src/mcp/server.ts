@@ -15,6 +15,7 @@ import type { ProlificClient } from '../prolific/client.js';
 import type { Config } from '../config.js';
 import type { ToolContext, ToolDefinition } from './tool.js';
 import { describeFailure, describeInvalidArguments } from './tool-errors.js';
+import { ToolError } from '../errors.js';
 import { createServerDeps, type ServerDeps } from './deps.js';
 import { allTools } from '../../tools/index.js';
 import { registerBatchResource } from '../../resources/batch.js';
