@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
 import { readComparisons } from '../src/job/comparison-source.js';
 import type { Ranking } from '../src/stats/bradley-terry.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, prolificId, waitArgs } from '../src/util/shapes.js';
 import { setUpBatch } from '../src/job/batch-setup.js';
 
 export default defineTool({

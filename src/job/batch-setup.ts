@@ -2,10 +2,11 @@
  * Setting a batch up: its dataset becomes tasks, grouped `tasks_per_group` to a submission, and (with `wait`)
  * the batch is followed until READY. setup_batch is this step alone; create_comparison ends with it.
  */
-import { ToolError, type ToolContext } from '../tool.js';
-import { waitFor } from '../wait.js';
-import { createOnce } from '../create-once.js';
-import { previewUrl, readBatch } from '../batch-items.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
+import { waitFor } from './wait.js';
+import { createOnce } from './create-once.js';
+import { previewUrl, readBatch } from './batch-items.js';
 import type { Batch, Dataset } from '../prolific/types.js';
 
 export interface SetupRequest {
@@ -23,7 +24,7 @@ export interface SetupOutcome {
   timedOut: boolean;
 }
 
-export async function setUpBatch({ client, signal, progress }: Pick<ToolContext, 'client' | 'signal' | 'progress'>, request: SetupRequest): Promise<SetupOutcome> {
+export async function setUpBatch({ client, signal, progress }: StepContext, request: SetupRequest): Promise<SetupOutcome> {
   const { batchId } = request;
   const { batch, questions } = await readBatch(client, batchId, signal);
   if (batch.status !== 'UNINITIALISED') {

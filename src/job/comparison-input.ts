@@ -5,8 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ToolError } from '../tool.js';
-import { resolveInsideRoots } from '../upload-source.js';
+import { ToolError } from '../errors.js';
+import { resolveInsideRoots } from './upload-source.js';
 import { COMPARISON_COLUMNS, type Cell, type ModelOutput } from './comparison-pairs.js';
 
 const KNOWN = new Set(['prompt', 'model', 'output', 'prompt_id']);

@@ -4,8 +4,9 @@
  * numbered for the statistics. Answers whose datapoint is unknown, or whose value is not a side, are counted
  * and left out, never guessed.
  */
-import { ToolError, type ToolContext } from '../tool.js';
-import { readLabelSource } from '../labels-source.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
+import { readLabelSource } from './labels-source.js';
 import type { Instruction } from '../prolific/types.js';
 import { FIRST, SECOND, TIE, type Judgements } from '../stats/bradley-terry.js';
 import { comparedIn, COMPARISON_COLUMNS, SIDE_VALUES } from './comparison-pairs.js';
@@ -27,8 +28,8 @@ export interface ComparisonData {
   warning?: string;
 }
 
-export async function readComparisons(context: Pick<ToolContext, 'client' | 'signal'>, batchId: string, instructionId: string | undefined): Promise<ComparisonData> {
-  const source = await readLabelSource(context as ToolContext, [batchId], true);
+export async function readComparisons(context: Pick<StepContext, 'client' | 'signal'>, batchId: string, instructionId: string | undefined): Promise<ComparisonData> {
+  const source = await readLabelSource(context, [batchId], true);
   const comparisonQuestions = source.questions.filter(isComparisonQuestion);
   if (comparisonQuestions.length === 0) {
     throw new ToolError(
