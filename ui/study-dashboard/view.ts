@@ -3,8 +3,9 @@
  * pass the API's own fields through, other tools' versions add or drop some, and a missing figure must
  * leave its place empty rather than break the page. Text from the API only ever lands in textContent.
  */
+import { bar, card, decimal, h, num, percent, rec, recs, str, type Child, type Rec } from './dom.js';
 
-export type Rec = Record<string, unknown>;
+export type { Rec };
 
 export interface Shown {
   study?: Rec;
@@ -33,28 +34,6 @@ export function kindOf(data: Rec): Kind | undefined {
   return undefined;
 }
 
-type Child = Node | string | null | undefined | false;
-
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const rec = (value: unknown): Rec | undefined => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Rec) : undefined);
-const recs = (value: unknown): Rec[] => (Array.isArray(value) ? value.map(rec).filter((item): item is Rec => item !== undefined) : []);
-
-function percent(value: number | undefined): string {
-  return value === undefined ? '–' : `${Math.round(value * 100)}%`;
-}
-
-function decimal(value: number | undefined): string {
-  return value === undefined ? '–' : value.toFixed(2);
-}
-
 /** Amounts are minor units (pence, cents) throughout the Prolific API. */
 function money(minor: number, currency: string | undefined, locale: string | undefined): string {
   if (!currency) return `${minor} (minor units)`;
@@ -77,16 +56,6 @@ function tone(status: string): string {
 
 function badge(status: string): HTMLElement {
   return h('span', { class: `badge ${tone(status)}` }, status);
-}
-
-function card(title: string, ...children: Child[]): HTMLElement {
-  return h('section', { class: 'card' }, h('h2', {}, title), ...children);
-}
-
-function bar(share: number, cls = ''): HTMLElement {
-  const fill = h('span', { class: `fill ${cls}` });
-  fill.style.width = `${Math.max(0, Math.min(1, share)) * 100}%`;
-  return h('span', { class: 'bar', role: 'presentation' }, fill);
 }
 
 export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): void {
