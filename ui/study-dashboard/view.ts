@@ -4,6 +4,7 @@
  * leave its place empty rather than break the page. Text from the API only ever lands in textContent.
  */
 import { bar, card, decimal, h, num, percent, rec, recs, str, type Child, type Rec } from './dom.js';
+import { isRanking, rankingView } from './ranking.js';
 
 export type { Rec };
 
@@ -11,6 +12,8 @@ export interface Shown {
   study?: Rec;
   summary?: Rec;
   batch?: Rec;
+  /** rank_models: a comparison batch, drawn as a ranking instead of per-item labels. */
+  ranking?: Rec;
   /** A result the page does not know, or a tool error: shown as a plain message. */
   message?: string;
   error?: string;
@@ -24,9 +27,10 @@ export interface Shown {
 const ANNOTATOR_ROWS = 12;
 const CONTESTED_ROWS = 8;
 
-export type Kind = 'study' | 'summary' | 'batch';
+export type Kind = 'study' | 'summary' | 'batch' | 'ranking';
 
 export function kindOf(data: Rec): Kind | undefined {
+  if (isRanking(data)) return 'ranking';
   if (typeof data.batch_id === 'string' && Array.isArray(data.instructions) && Array.isArray(data.participants)) return 'summary';
   if (typeof data.id !== 'string') return undefined;
   if ('submissions_by_status' in data || 'total_available_places' in data || 'places_taken' in data) return 'study';
@@ -63,8 +67,9 @@ export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): 
   if (shown.error) parts.push(h('p', { class: 'alert', role: 'alert' }, shown.error));
   if (shown.study) parts.push(...studyView(shown.study, shown.locale));
   if (shown.batch) parts.push(batchView(shown.batch));
-  if (shown.summary) parts.push(...summaryView(shown.summary));
-  if (!shown.study && !shown.summary && !shown.batch && !shown.error) {
+  if (shown.ranking) parts.push(...rankingView(shown.ranking));
+  else if (shown.summary) parts.push(...summaryView(shown.summary));
+  if (!shown.study && !shown.summary && !shown.batch && !shown.ranking && !shown.error) {
     parts.push(h('p', { class: 'muted plain' }, shown.message ?? 'Waiting for a study, batch or summary from the host…'));
   }
   root.replaceChildren(...parts.filter((part): part is Node | string => Boolean(part)));
@@ -72,12 +77,13 @@ export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): 
 
 function header(shown: Shown, onRefresh: () => void): HTMLElement {
   const study = shown.study;
-  const title = str(study?.name) ?? str(shown.batch?.name) ?? (shown.summary ? 'Labels and agreement' : 'Prolific study');
+  const title = str(study?.name) ?? str(shown.batch?.name) ?? (shown.ranking ? 'Model ranking' : shown.summary ? 'Labels and agreement' : 'Prolific study');
+  const summaryBatch = str(shown.ranking?.batch_id) ?? str(shown.summary?.batch_id);
   const status = str(study?.status) ?? str(shown.batch?.status);
-  const subtitle = study ? `Study ${str(study.id) ?? ''}` : shown.batch ? `Batch ${str(shown.batch.id) ?? ''}` : str(shown.summary?.batch_id) ? `Batch ${str(shown.summary?.batch_id)}` : '';
+  const subtitle = study ? `Study ${str(study.id) ?? ''}` : shown.batch ? `Batch ${str(shown.batch.id) ?? ''}` : summaryBatch ? `Batch ${summaryBatch}` : '';
   const actions = h('div', { class: 'actions' });
   if (shown.updated) actions.append(h('span', { class: 'muted small' }, `Updated ${shown.updated.toLocaleTimeString(shown.locale)}`));
-  if (shown.canRefresh && (study || shown.summary || shown.batch)) {
+  if (shown.canRefresh && (study || shown.summary || shown.batch || shown.ranking)) {
     const button = h('button', { type: 'button', class: 'refresh', title: 'Read the study again (read-only; nothing is spent)' }, shown.busy ? 'Refreshing…' : 'Refresh');
     (button as HTMLButtonElement).disabled = shown.busy;
     button.addEventListener('click', onRefresh);
