@@ -74,10 +74,11 @@ export default defineTool({
     }
     const flagged = countFlags(ranking);
     if (flagged) {
+      const who = flagged === 1 ? '1 annotator always chose the same side; their' : `${flagged} annotators always chose the same side; their`;
       notes.push(
         args.keep_same_side
-          ? `${flagged} annotators always chose the same side; their answers are kept in the scores, as asked.`
-          : `${flagged} annotators always chose the same side; their ${ranking.excluded} answers are left out of the scores (keep_same_side keeps them) and counted in the position bias.`,
+          ? `${who} answers are kept in the scores, as asked.`
+          : `${who} ${ranking.excluded} answers are left out of the scores (keep_same_side keeps them) and counted in the position bias.`,
       );
     }
     if (typeof batch.total_task_count === 'number' && judgedTasks < batch.total_task_count) {
