@@ -1,11 +1,14 @@
 /**
- * Item 8: the Bradley–Terry ranking behind rank_models on 100,000 judgements of 20 models, with its 1,000
- * bootstrap fits for the intervals. Timed in this process, on the statistics alone (the tool's reads of the
- * batch are the API's time, not ours): the median of three runs, and beside it one fit without intervals,
- * so the ratio says what the intervals cost.
+ * Item 8: rank_models on 100,000 judgements of 20 models, intervals included. First the Bradley–Terry
+ * ranking alone, in this process: the median of three runs with its 1,000 bootstrap fits, and beside it one
+ * fit without intervals, so the ratio says what the intervals cost. Then the tool end to end, in the built
+ * server over stdio against a sandbox process holding such a batch: the call reads the responses and the
+ * report (the datapoints: which models each judgement compared) and ranks them, as an agent's call would.
  */
 import { FIRST, rankModels, SECOND, TIE, type Judgements } from '../../src/stats/bradley-terry.js';
-import { count, figure, info, ratio, seconds, median, type Figure } from './report.js';
+import { count, figure, info, megabytes, ratio, seconds, median, type Figure } from './report.js';
+import { startSandboxProcess } from './sandbox-control.js';
+import { startServerProcess } from './server-process.js';
 
 const MODELS = 20;
 const JUDGEMENTS = 100_000;
@@ -30,12 +33,44 @@ export async function measureRanking(): Promise<Figure[]> {
   }
   const recovered = spearman(Array.from(ranking.score), strengths());
   return [
+    ...(await measureTool()),
     figure(8, `Bradley–Terry, ${count(JUDGEMENTS)} judgements, ${MODELS} models, 1,000 bootstrap fits (median of ${RUNS})`, median(full), seconds, '< 2 s', (v) => v < 2000, {
       runs_ms: full.map(Math.round),
     }),
     info(8, `the same with intervals vs one fit without (${Math.round(median(point))} ms)`, ratio(median(full) / Math.max(1e-3, median(point)))),
     info(8, `rank correlation with the simulated strengths`, recovered.toFixed(3)),
   ];
+}
+
+/** 2,000 prompts × 10 of the 190 pairs of 20 models × 5 annotators: 100,000 judgements. */
+const SEEDED = { models: MODELS, prompts: 2_000, pairsPerPrompt: 10, annotatorsPerTask: 5, tasksPerGroup: 10 };
+
+async function measureTool(): Promise<Figure[]> {
+  const sandbox = await startSandboxProcess({ returnRate: 0, timeoutRate: 0, participantIntervalMs: 1, balance: 1e12 });
+  try {
+    const seeded = await sandbox.seedComparisons(SEEDED);
+    if (seeded.responses !== JUDGEMENTS) throw new Error(`the sandbox made ${seeded.responses} judgements, not ${JUDGEMENTS}`);
+    const server = await startServerProcess({ PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token });
+    try {
+      const started = performance.now();
+      const result = await server.call('rank_models', { batch_id: seeded.batchId });
+      const elapsed = performance.now() - started;
+      const data = result.structuredContent as { judgements?: number; excluded_same_side?: number } | undefined;
+      if (result.isError || data?.judgements === undefined) throw new Error(`rank_models failed: ${JSON.stringify(result.content).slice(0, 300)}`);
+      return [
+        info(8, `seeded comparison batch: ${count(seeded.responses)} judgements, 20 models`, seconds(seeded.seconds * 1000)),
+        figure(8, 'rank_models end to end over stdio (reads responses and report, 1,000 bootstrap fits)', elapsed, seconds, '< 2 s', (v) => v < 2000, {
+          judgements_fitted: data.judgements,
+          excluded_same_side: data.excluded_same_side ?? 0,
+        }),
+        figure(8, 'server peak RSS, rank_models', server.peakRssMb(), megabytes, '≤ 400 MB', (v) => v <= 400),
+      ];
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await sandbox.close();
+  }
 }
 
 /** Evenly spaced true strengths, best first. */
