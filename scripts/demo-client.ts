@@ -25,6 +25,18 @@ export function step(title: string): void {
   console.log(`\n▶ ${title}`);
 }
 
+/** Follows get_study once a second while the study is ACTIVE, printing places taken; returns the last read. */
+export async function untilSubmitted(session: DemoSession, studyId: string): Promise<Record<string, any>> {
+  step('get_study until every place is submitted');
+  let progress = await session.call('get_study', { study_id: studyId });
+  while (progress.status === 'ACTIVE') {
+    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    progress = await session.call('get_study', { study_id: studyId });
+  }
+  return progress;
+}
+
 export async function startDemo(name: string): Promise<DemoSession> {
   // Exports go to a scratch folder, which the server may write to alongside the repository.
   const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));

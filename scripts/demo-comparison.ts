@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, step, type DemoSession } from './demo-client.js';
+import { startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
 
 const outputs = fileURLToPath(new URL('../../scripts/demo-comparison.jsonl', import.meta.url));
 
@@ -37,13 +37,7 @@ async function main(): Promise<void> {
   console.log(`  study ${study.id}: ${study.total_available_places} places, quoted ${study.total_cost} ${study.currency} minor units`);
   await call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
 
-  step('get_study until every place is submitted');
-  let progress = await call('get_study', { study_id: study.id });
-  while (progress.status === 'ACTIVE') {
-    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    progress = await call('get_study', { study_id: study.id });
-  }
+  const progress = await untilSubmitted(session, study.id);
   console.log(`  study ${progress.status}`);
 
   step('rank_models');

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { startDemo, step, type DemoSession } from './demo-client.js';
+import { startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
 
 const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.url));
 
@@ -98,13 +98,7 @@ async function main(): Promise<void> {
   const published = await call('publish_study', { study_id: study.id, confirm_total_cost: quote.total_cost });
   console.log(`  published: ${published.published}, study ${published.study.status}`);
 
-  step('get_study until every place is submitted');
-  let progress = await call('get_study', { study_id: study.id });
-  while (progress.status === 'ACTIVE') {
-    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    progress = await call('get_study', { study_id: study.id });
-  }
+  const progress = await untilSubmitted(session, study.id);
   console.log(`  study ${progress.status}: ${JSON.stringify(progress.submissions_by_status)}`);
 
   step('get_responses (first page)');
