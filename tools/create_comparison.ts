@@ -50,10 +50,11 @@ export default defineTool({
     const criteria = args.criteria ?? [DEFAULT_QUESTION];
     const extra = args.questions ?? [];
     const questions = [...criteria.map((question) => comparisonQuestion(question, args.allow_ties)), ...extra];
+    const modelCount = new Set(outputs.map((output) => output.model)).size;
+    if (modelCount > MAX_MODELS) throw new ToolError(`${modelCount} models is more than the ${MAX_MODELS} one comparison can rank; compare them in groups.`);
     const seed = args.seed ?? randomInt(2 ** 31 - 1);
     const pairing = pairOutputs(outputs, { seed, pairsPerPrompt: args.pairs_per_prompt });
     const { comparisons, models } = pairing;
-    if (models.length > MAX_MODELS) throw new ToolError(`${models.length} models is more than the ${MAX_MODELS} one comparison can rank; compare them in groups.`);
     if (comparisons.length === 0) {
       throw new ToolError(`No prompt was answered by two or more models, so there is nothing to compare (${models.length} model(s), ${pairing.prompts} prompt(s)). Give every prompt outputs from at least two models, with the same prompt text or prompt_id.`);
     }
