@@ -190,17 +190,24 @@ function prepare(definition: ToolDefinition): PreparedTool {
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
+  return withoutNoise(rest) as Record<string, unknown>;
 }
 
-/** zod spells out ±2^53 bounds on every integer; they say nothing and cost tokens in every conversation. */
-function withoutSafeIntegerBounds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
+/**
+ * Leaves out what zod spells out but JSON Schema already means, since every token is paid for in every
+ * conversation: ±2^53 bounds on each integer, `additionalProperties: {}` on each loose object (extra properties
+ * are allowed unless a schema says otherwise), and `propertyNames: {type: "string"}` on each record (object
+ * keys are strings). What the schema accepts is unchanged.
+ */
+function withoutNoise(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNoise);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
-    out[key] = withoutSafeIntegerBounds(value);
+    if (key === 'additionalProperties' && JSON.stringify(value) === '{}') continue;
+    if (key === 'propertyNames' && JSON.stringify(value) === '{"type":"string"}') continue;
+    out[key] = withoutNoise(value);
   }
   return out;
 }
