@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
-import { checkedAs, text } from './shapes.js';
+import { publishedAs, text } from './shapes.js';
 import { ToolError } from './tool.js';
 import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
 import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
@@ -61,8 +61,13 @@ export type BatchPage = z.output<typeof page>;
 type Item = z.output<typeof item>;
 
 /** The argument tools publish: a sketch, the full item union costing several hundred tokens a conversation. */
-export const batchItems = checkedAs(z.array(z.unknown()), pagesSchema).describe(
-  'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
+export const batchItems = publishedAs(
+  pagesSchema,
+  z
+    .array(z.unknown())
+    .describe(
+      'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
+    ),
 );
 
 /** Dataset schema field types participants see; `metadata` and `task_group_id` stay hidden. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedAs, text } from './shapes.js';
+import { publishedAs, text } from './shapes.js';
 
 /**
  * The Task Builder instruction types, with the API's own field names and rules, so that a bad
@@ -50,7 +50,7 @@ const freeTextWithUnit = z.strictObject({
   ...common,
   placeholder_text_input: short.optional(),
   // Published as any object: the same rule again would cost its tokens twice in every conversation.
-  unit_options: z.array(z.strictObject({ label: short, value: short, validation: checkedAs(z.looseObject({}), validation).optional() })).min(1),
+  unit_options: z.array(z.strictObject({ label: short, value: short, validation: publishedAs(validation.clone(), z.looseObject({})).optional() })).min(1),
   unit_position: z.enum(['prefix', 'suffix']),
   default_unit: short.optional(),
 });

@@ -14,6 +14,7 @@ import { ProlificClient } from './prolific/client.js';
 import type { Config } from './config.js';
 import { ToolError, type ToolContext, type ToolDefinition } from './tool.js';
 import { describeFailure, describeInvalidArguments } from './tool-errors.js';
+import { sketchOf } from './shapes.js';
 import { allTools } from '../tools/index.js';
 import { registerBatchResource } from '../resources/batch.js';
 import { registerReportResource } from '../resources/report.js';
@@ -189,7 +190,16 @@ function prepare(definition: ToolDefinition): PreparedTool {
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema: generated }) => {
+      const sketch = sketchOf(zodSchema);
+      if (!sketch) return;
+      for (const key of Object.keys(generated)) delete (generated as Record<string, unknown>)[key];
+      Object.assign(generated, jsonSchema(sketch, io));
+    },
+  }) as Record<string, unknown>;
   return withoutNoise(rest) as Record<string, unknown>;
 }
 
