@@ -9,7 +9,7 @@ export default defineTool({
   output: {
     default_workspace_id: z.string().optional(),
     workspaces: z.array(
-      z.object({ id: z.string(), title: z.string(), projects: z.array(z.object({ id: z.string(), title: z.string() })) }),
+      z.looseObject({ id: z.string(), title: z.string(), projects: z.array(z.looseObject({ id: z.string(), title: z.string() })) }),
     ),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
