@@ -116,7 +116,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     sandbox = await startSandbox(FAST);
     client = new Client({ name: 'dashboard-test-host', version: '1.0.0' }, { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [BIN], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
     );
     const mcp = { call: (name: string, args?: Record<string, unknown>) => callTool(client, name, args) };
     const { batchId } = await readyBatch(mcp);

@@ -6,6 +6,7 @@ import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
 
 export default defineTool({
   name: 'create_batch',
+  toolset: 'run',
   title: 'Create batch',
   description:
     'Create a batch (what participants are told) on a dataset, which need not be READY yet. Next: set_instructions, then setup_batch.',

@@ -8,6 +8,7 @@ const minutes = z.int().min(1).max(10_080);
 
 export default defineTool({
   name: 'create_study',
+  toolset: 'run',
   title: 'Create study',
   description:
     'Create an UNPUBLISHED study for a READY batch and quote its total cost (minor units: pence/cents). Spends nothing: publish_study does.',

@@ -5,6 +5,7 @@ import { createOnce, newestNamed } from '../src/job/create-once.js';
 
 export default defineTool({
   name: 'duplicate_batch',
+  toolset: 'batches',
   title: 'Duplicate batch',
   description:
     'Copy a batch and its questions, e.g. to change them after setup. The copy shares the dataset unless upload_new_dataset.',

@@ -14,6 +14,7 @@ const PAGE_BUDGET_CHARS = 22_000;
 
 export default defineTool({
   name: 'get_responses',
+  toolset: 'run',
   title: 'Get responses',
   description:
     "Annotators' responses for a batch: one record per participant, task and instruction, filtered and paged (pass next_cursor back as cursor).",

@@ -3,6 +3,7 @@ import { defineTool } from '../src/mcp/tool.js';
 
 export default defineTool({
   name: 'list_workspaces',
+  toolset: 'run',
   title: 'List workspaces',
   description: "The account's workspaces with their projects (a study's project decides who pays).",
   input: {},

@@ -9,6 +9,7 @@ import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'set_instructions',
+  toolset: 'run',
   title: 'Set batch instructions',
   description:
     "Set the batch's questions, asked about every datapoint below its shown fields, to exactly this list: description is the question; give an existing one's id to keep it. Frozen once set up.",

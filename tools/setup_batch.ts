@@ -9,6 +9,7 @@ import type { Dataset } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'setup_batch',
+  toolset: 'run',
   title: 'Set up batch',
   description:
     "Make each datapoint a task, tasks_per_group to a submission, and wait until the batch is READY; preview_url shows the annotator's screen. Needs the import complete and questions set; freezes them.",

@@ -6,6 +6,7 @@ import { batchItemsAsInCreateBatch, checkDatasetFields } from '../src/job/batch-
 
 export default defineTool({
   name: 'update_batch',
+  toolset: 'batches',
   title: 'Update batch',
   description:
     "Change a batch's name, task_details, dataset or batch_items (a layout as in create_batch; null clears it). Only the fields given change, each replaced whole.",
