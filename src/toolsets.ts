@@ -4,7 +4,7 @@
  */
 export const TOOLSETS = {
   run: 'a whole first run: data, batch, questions, study, publish, responses',
-  batches: 'batches in depth: lists, layout changes, copies, syncs',
+  batches: 'batches in depth: layouts, copies, syncs, lists',
   results: 'labels, agreement, exports, follow-up rounds, approvals',
   audience: 'who takes part, and the money',
   evaluations: 'comparisons and rankings of model outputs',
