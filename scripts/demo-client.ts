@@ -37,13 +37,14 @@ export async function untilSubmitted(session: DemoSession, studyId: string): Pro
   return progress;
 }
 
-export async function startDemo(name: string): Promise<DemoSession> {
+/** `toolsets`: the tool sets the demo's server offers (`--toolsets`). */
+export async function startDemo(name: string, toolsets: readonly string[]): Promise<DemoSession> {
   // Exports go to a scratch folder, which the server may write to alongside the repository.
   const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));
   const client = new Client({ name, version: '1.0.0' });
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [server, '--sandbox'],
+    args: [server, '--sandbox', '--toolsets', toolsets.join(',')],
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PROLIFIC_UPLOAD_ROOTS: [root, exportDir].join(delimiter) },
     stderr: 'ignore',

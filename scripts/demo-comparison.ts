@@ -14,7 +14,8 @@ const outputs = fileURLToPath(new URL('../../scripts/demo-comparison.jsonl', imp
 let session: DemoSession | undefined;
 
 async function main(): Promise<void> {
-  session = await startDemo('prolific-demo-comparison');
+  // The study and its preference pairs need the default set and the results set beside the evaluations set.
+  session = await startDemo('prolific-demo-comparison', ['run', 'results', 'evaluations']);
   const { call, exportDir } = session;
   console.log('Connected to the Prolific AI Task Builder MCP server (sandbox) over stdio.');
 

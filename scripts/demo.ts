@@ -12,7 +12,8 @@ const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.
 let session: DemoSession | undefined;
 
 async function main(): Promise<void> {
-  session = await startDemo('prolific-demo');
+  // The whole job, labels and approvals included: the default set and the results set.
+  session = await startDemo('prolific-demo', ['run', 'results']);
   const { client, call, exportDir } = session;
   const { tools } = await client.listTools();
   console.log(`Connected to the Prolific AI Task Builder MCP server (sandbox) over stdio: ${tools.length} tools.`);

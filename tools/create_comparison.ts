@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ToolError } from '../src/errors.js';
 import { defineTool } from '../src/mcp/tool.js';
 import { describeFailure } from '../src/mcp/tool-errors.js';
-import { checkedAs, prolificId, taskDetails, text } from '../src/util/shapes.js';
+import { prolificId, publishedAs, taskDetails, text } from '../src/util/shapes.js';
 import { instructionSchema } from '../src/job/instructions.js';
 import { createOnce, newestNamed } from '../src/job/create-once.js';
 import { uploadToDataset } from '../src/job/dataset-upload.js';
@@ -21,6 +21,7 @@ const DEFAULT_TASKS_PER_GROUP = 10;
 export default defineTool({
   name: 'create_comparison',
   title: 'Create comparison',
+  toolset: 'evaluations',
   description:
     'Blind pairwise comparison of model outputs, as a READY batch in one call: per prompt every pair of the models that answered it (or pairs_per_prompt), sides random but balanced per pair, model names hidden. Next: create_study, then rank_models.',
   input: {
@@ -31,7 +32,7 @@ export default defineTool({
     pairs_per_prompt: z.int().min(1).max((MAX_MODELS * (MAX_MODELS - 1)) / 2).optional().describe('Default: all pairs'),
     allow_ties: z.boolean().default(false),
     criteria: z.array(text(500)).min(1).max(5).optional().describe(`Comparison questions instead of "${DEFAULT_QUESTION}"`),
-    questions: checkedAs(z.array(z.unknown()).max(10), z.array(instructionSchema)).optional().describe('Extra questions after, as set_instructions'),
+    questions: publishedAs(z.array(instructionSchema).max(10), z.array(z.unknown()).max(10).describe('Extra questions after, as set_instructions')).optional(),
     task_details: taskDetails.optional(),
     tasks_per_group: z.int().min(1).max(1000).optional().describe(`Comparisons per submission; default ${DEFAULT_TASKS_PER_GROUP}`),
     seed: z.int().min(0).max(2 ** 31 - 1).optional().describe('Same seed, same pairs and sides'),

@@ -16,6 +16,7 @@ type Cell = string | number | string[] | null;
 
 export default defineTool({
   name: 'export_labels',
+  toolset: 'results',
   title: 'Export labels',
   description:
     'Write one row per task to a local .csv or .jsonl: datapoint columns, then per choice question the label, share (dawid_skene: confidence) and ratings. format "preference" (.jsonl, a create_comparison batch): prompt, chosen, rejected, models, votes per pair with a winner. Only inside the upload roots; replaces a file only with overwrite.',

@@ -24,9 +24,6 @@ import reviewSubmissions from './review_submissions.js';
 import createComparison from './create_comparison.js';
 import rankModels from './rank_models.js';
 
-/** Model evaluations: the `evaluations` tool set once tool sets exist. */
-export const evaluationTools = [createComparison, rankModels] as unknown as ToolDefinition[];
-
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
   listWorkspaces,
@@ -51,5 +48,6 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
-  ...evaluationTools,
+  createComparison,
+  rankModels,
 ] as unknown as ToolDefinition[];

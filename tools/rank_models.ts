@@ -12,6 +12,7 @@ const ANNOTATOR_BUDGET_CHARS = 4_000;
 export default defineTool({
   name: 'rank_models',
   title: 'Rank models',
+  toolset: 'evaluations',
   description:
     'Bradley–Terry ranking of a create_comparison batch: per model score (log-strength, mean 0; P(i beats j)=1/(1+e^(s_j−s_i))) with 95% bootstrap interval over prompts, rank range, wins/losses/ties; win rates between models; position bias (share choosing the first response) overall and per annotator. Ties count half.',
   input: {

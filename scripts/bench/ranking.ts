@@ -50,7 +50,7 @@ async function measureTool(): Promise<Figure[]> {
   try {
     const seeded = await sandbox.seedComparisons(SEEDED);
     if (seeded.responses !== JUDGEMENTS) throw new Error(`the sandbox made ${seeded.responses} judgements, not ${JUDGEMENTS}`);
-    const server = await startServerProcess({ PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token });
+    const server = await startServerProcess({ PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token, PROLIFIC_TOOLSETS: 'evaluations' });
     try {
       const started = performance.now();
       const result = await server.call('rank_models', { batch_id: seeded.batchId });
