@@ -30,12 +30,23 @@ export interface Deviation {
   requestFields?: string[];
   /** Answer-body fields (JSON pointers such as `/datasets/0/name`; `*` matches any one segment) likewise. */
   responseFields?: string[];
+  /**
+   * Places (request or answer, pointers as above) where the spec's `oneOf` has overlapping alternatives, so that a
+   * valid value matches more than one: only that is let through; a value matching none is still flagged.
+   */
+  ambiguousOneOf?: string[];
 }
 
-export type SpecEntry = { client: ClientMethod[]; deviations?: Deviation[] } | { skipped: string };
+/**
+ * A skipped operation may list deviations too: the sandbox serves some of them (for tests acting as the researcher,
+ * or ahead of a client method), and its answers are checked all the same.
+ */
+export type SpecEntry = { client: ClientMethod[]; deviations?: Deviation[] } | { skipped: string; deviations?: Deviation[] };
 
 export interface OffSpecEntry {
+  /** The client methods that call it; none while the sandbox serves it ahead of the client. */
   client: ClientMethod[];
+
   /** Why the endpoint is not in the spec, with the digest section that describes it. */
   reason: string;
 }
