@@ -2,6 +2,7 @@
  * What a Task Builder study must look like to be created: required fields, a READY batch behind it, a
  * reward at or above the minimum hourly rate, and the documented defaults for everything else.
  */
+import { readFilters, workspaceOf } from './eligibility.js';
 import type { CompletionCode, StudyFields } from './model.js';
 import { CURRENCY, formatMoney, hourlyRate, REWARD_RATES } from './money.js';
 import { taskGroupCount } from './processing.js';
@@ -60,6 +61,7 @@ export function validateStudy(state: SandboxState, body: Record<string, unknown>
   const annotators = fields.object('data_collection_metadata')?.integer('annotators_per_task', { min: 1 }) ?? 1;
 
   if (filterSetId !== undefined && filters?.length) fields.fail('filter_set_id', 'Use either filters or filter_set_id, not both.');
+  if (filters) readFilters(state, workspaceOf(state, projectId, fields.raw('data_collection_id')), filters, fields);
   if (projectId !== undefined && !state.projects.has(projectId)) fields.fail('project', `Project ${projectId} does not exist.`);
   if (estimated !== undefined && maximumTime !== undefined && maximumTime < minimumAllowedTime(estimated)) {
     fields.fail(

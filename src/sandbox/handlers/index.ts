@@ -6,7 +6,9 @@ import { accountRoutes } from './account.js';
 import { batchRoutes } from './batches.js';
 import { datasetRoutes } from './datasets.js';
 import { exportRoutes } from './exports.js';
+import { filterRoutes } from './filters.js';
 import { instructionRoutes } from './instructions.js';
+import { participantGroupRoutes } from './participant-groups.js';
 import { pricingRoutes } from './pricing.js';
 import { apiFallback, storageFallback } from './route.js';
 import { storageHandlers } from './storage.js';
@@ -23,6 +25,8 @@ export function createSandboxHandlers(state: SandboxState): HttpHandler[] {
     ...studyRoutes(state),
     ...pricingRoutes(state),
     ...submissionRoutes(state),
+    ...filterRoutes(state),
+    ...participantGroupRoutes(state),
   ];
   return [
     ...routes.map((route) => route.handler),
