@@ -1,6 +1,7 @@
 /**
  * The sandbox's audience and money, over real HTTP: the filter catalogue and its search, eligibility counts,
- * participant groups that really keep people out of (or restrict) a study, and studies that only the targeted take.
+ * participant groups that really keep people out of (or restrict) a study, studies that only the targeted take,
+ * bonuses in two steps, and the records a rolling spending limit adds up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -8,6 +9,7 @@ import type { RunningSandbox } from '../src/sandbox/index.js';
 import { startCheckedSandbox } from './support/contract.js';
 import { call, FAST, readyBatch, studyBody, until, type Reply } from './support/sandbox-http.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const UK = { filter_id: 'current-country-of-residence', selected_values: ['0'] };
 const ENGLISH_FIRST = { filter_id: 'first-language', selected_values: ['19'] };
 
@@ -413,6 +415,110 @@ describe('sandbox audience', () => {
       expect(view.body.feeder_studies).toEqual([
         expect.objectContaining({ id: studyId, feeder_completion_codes: [{ code: 'DONE1', code_type: 'COMPLETED', action: 'ADD_TO_PARTICIPANT_GROUP' }] }),
       ]);
+    });
+  });
+
+  describe('bonuses', () => {
+    let studyId: string;
+    let people: string[];
+
+    beforeAll(async () => {
+      ({ studyId, people } = await run({ total_available_places: 4 }));
+    });
+
+    const setUp = (csv: string, study = studyId) => call(sandbox, 'POST', '/api/v1/submissions/bonus-payments/', { study_id: study, csv_bonuses: csv });
+    const balance = async () => (await call(sandbox, 'GET', '/api/v1/users/me/')).body as { balance: number; available_balance: number };
+    const cost = async () => (await call(sandbox, 'GET', `/api/v1/studies/${studyId}/cost/`)).body;
+
+    it('are priced in minor units from amounts in major units, and pay nothing until paid', async () => {
+      const before = await balance();
+      const bonus = await setUp(`${people[0]},1.50\n${people[1]},0.75\n`);
+      expect(bonus.status).toBe(201);
+      // 225p to participants + a third in fees (75p) + 20% VAT on the fees (15p).
+      expect(bonus.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), study: studyId, amount: 225, fees: 75, vat: 15, total_amount: 315 });
+      expect(await balance()).toEqual(before);
+      expect((await cost()).bonuses.rewards.amount).toBe(0);
+    });
+
+    it('refuse a header row, an unknown participant and amounts that are not major units, with 400s naming them', async () => {
+      const header = await setUp(`participant_id,amount\n${people[0]},1.00`);
+      expect(header.status).toBe(400);
+      expect(header.body.error.detail.csv_bonuses[0]).toBe(`These IDs did not take part in study ${studyId}: participant_id.`);
+      expect(header.body.error.detail.csv_bonuses[1]).toMatch(/Line 1: "amount" is not an amount/);
+      const stranger = await setUp('ffffffffffffffffffffffff,1.00');
+      expect(stranger.body.error.detail.csv_bonuses).toEqual([`These IDs did not take part in study ${studyId}: ffffffffffffffffffffffff.`]);
+      for (const amount of ['150p', '-1', '0', '1.505', '']) {
+        const refused = await setUp(`${people[0]},${amount}`);
+        expect(refused.status, amount).toBe(400);
+      }
+      expect((await setUp('')).status).toBe(400);
+      expect((await setUp(`${people[0]};1.00`)).body.error.detail.csv_bonuses[0]).toMatch(/expected "<participant_id>,<amount>"/);
+      expect((await call(sandbox, 'POST', '/api/v1/submissions/bonus-payments/', { csv_bonuses: `${people[0]},1` })).status).toBe(400);
+      expect((await setUp(`${people[0]},1`, '000000000000000000000000')).status).toBe(404);
+      // A submission id does as well as a participant id.
+      const submission = (await call(sandbox, 'GET', `/api/v1/studies/${studyId}/submissions/`)).body.results[2].id;
+      expect((await setUp(`${submission},2`)).body).toMatchObject({ amount: 200, total_amount: 280 });
+    });
+
+    it('are paid by the second step: at once from the available balance, then in the study cost and the wallet', async () => {
+      const bonus = await setUp(`${people[0]},1.50\n${people[1]},0.75`);
+      const before = await balance();
+      const paid = await call(sandbox, 'POST', `/api/v1/bulk-bonus-payments/${bonus.body.id}/pay/`);
+      expect(paid.status).toBe(202);
+      expect(typeof paid.body).toBe('string');
+      expect(await balance()).toEqual({ ...before, available_balance: before.available_balance - 315 });
+      sandbox.advanceClock(FAST.processingMs ?? 0);
+      expect(await balance()).toEqual({ ...before, balance: before.balance - 315, available_balance: before.available_balance - 315 });
+      expect((await cost()).bonuses).toEqual({
+        rewards: { amount: 225, currency: 'GBP' },
+        fees: { amount: 75, currency: 'GBP' },
+        tax: { amount: 15, currency: 'GBP' },
+      });
+      const submissions = (await call(sandbox, 'GET', `/api/v1/studies/${studyId}/submissions/`)).body.results;
+      const firstSubmission = submissions.find((s: any) => s.participant_id === people[0]).id;
+      expect((await call(sandbox, 'GET', `/api/v1/submissions/${firstSubmission}/`)).body.bonus_payments).toEqual([150]);
+
+      // Paying the same bonus again pays it again, as the docs warn.
+      expect((await call(sandbox, 'POST', `/api/v1/bulk-bonus-payments/${bonus.body.id}/pay/`)).status).toBe(202);
+      sandbox.advanceClock(FAST.processingMs ?? 0);
+      expect((await cost()).bonuses.rewards.amount).toBe(450);
+      expect((await balance()).balance).toBe(before.balance - 630);
+      expect((await call(sandbox, 'POST', '/api/v1/bulk-bonus-payments/000000000000000000000000/pay/')).status).toBe(404);
+    });
+
+    it('are refused at the pay step when the balance cannot cover them', async () => {
+      const bonus = await setUp(`${people[0]},10`);
+      sandbox.state.setBalance(undefined, 1000);
+      const refused = await call(sandbox, 'POST', `/api/v1/bulk-bonus-payments/${bonus.body.id}/pay/`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.detail).toMatch(/Insufficient funds: this bonus costs £14\.00 .* is £10\.00/);
+      sandbox.state.setBalance(undefined, 100_000);
+    });
+  });
+
+  describe('what a rolling spending limit reads', () => {
+    it('lists studies with their publish time and total cost, by status, on a clock tests can move', async () => {
+      const older = await draft({ total_available_places: 2 });
+      await publish(older);
+      sandbox.advanceClock(DAY_MS + 60 * 60 * 1000);
+      const newer = await draft({ total_available_places: 3 });
+      await publish(newer);
+      const reply = await call(sandbox, 'GET', '/api/v1/studies/?state=(active|awaiting review|completed)&limit=100');
+      expect(reply.status).toBe(200);
+      const byId = new Map(reply.body.results.map((study: any) => [study.id, study]));
+      const [a, b] = [byId.get(older) as any, byId.get(newer) as any];
+      expect(b).toMatchObject({ total_cost: 3 * 150 + 150 + 30, status: 'ACTIVE' });
+      expect(a.total_cost).toBe(2 * 150 + 100 + 20);
+      const dayAgo = sandbox.now() - DAY_MS;
+      expect(Date.parse(a.published_at)).toBeLessThan(dayAgo);
+      expect(Date.parse(b.published_at)).toBeGreaterThan(dayAgo);
+      // The server's Date header follows the same clock, for a client that judges time by it.
+      expect(Math.abs(Date.parse(reply.headers.get('date') ?? '') - sandbox.now())).toBeLessThan(2000);
+      const drafts = await call(sandbox, 'GET', '/api/v1/studies/?state=UNPUBLISHED');
+      expect(drafts.body.results.every((study: any) => study.status === 'UNPUBLISHED')).toBe(true);
+      const published = await call(sandbox, 'GET', '/api/v1/studies/?state=published&limit=100');
+      expect(published.body.results.map((study: any) => study.id)).toEqual(expect.arrayContaining([older, newer]));
+      expect((await call(sandbox, 'GET', '/api/v1/studies/?state=LIVE')).status).toBe(400);
     });
   });
 });

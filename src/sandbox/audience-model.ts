@@ -1,6 +1,6 @@
 /**
- * What the sandbox stores about who may take part: participant groups, and how far each study has got through
- * the population looking for participants.
+ * What the sandbox stores about who may take part and what was paid beyond rewards: participant groups, bulk
+ * bonuses and their payments, and how far each study has got through the population looking for participants.
  * Kept apart from model.ts so that these records, and the state that holds them, need nothing else.
  */
 
@@ -16,6 +16,37 @@ export interface ParticipantGroupRecord {
   members: Map<string, number>;
 }
 
+/** One line of a bulk bonus: whom it pays, on which submission, how much in minor units. */
+export interface BonusLine {
+  participantId: string;
+  submissionId: string;
+  amount: number;
+}
+
+/** A bonus set up on a study (step 1); it pays nothing until paid (step 2). */
+export interface BulkBonusRecord {
+  id: string;
+  studyId: string;
+  createdAt: number;
+  lines: BonusLine[];
+  /** Minor units, as the API reports them: what participants receive, the fees, the VAT on the fees, the sum. */
+  amount: number;
+  fees: number;
+  vat: number;
+  total: number;
+}
+
+/**
+ * One pay call. Every call pays, as on Prolific, where paying the same bulk bonus twice pays it twice (digest
+ * §5.2). The money leaves the available balance at once and the wallet when the payment settles.
+ */
+export interface BonusPaymentRecord {
+  bulkId: string;
+  studyId: string;
+  paidAt: number;
+  settlesAt: number;
+}
+
 /** How far a published study has got through the population in its search for participants. */
 export interface RecruitmentRecord {
   /** The next person (population index) to offer a place to. */
@@ -28,6 +59,9 @@ export interface RecruitmentRecord {
 
 export class AudienceRecords {
   readonly groups = new Map<string, ParticipantGroupRecord>();
+  readonly bulkBonuses = new Map<string, BulkBonusRecord>();
+  /** Every pay call, oldest first. */
+  readonly bonusPayments: BonusPaymentRecord[] = [];
   /** By study id, from the study's first arrival on. */
   readonly recruitment = new Map<string, RecruitmentRecord>();
 }

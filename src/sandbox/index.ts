@@ -99,8 +99,8 @@ export interface RunningSandbox {
    */
   advanceClock(ms: number): void;
   /**
-   * The sandbox's clock (wall time plus every advance), which its timestamps follow: for a client under test to
-   * judge "the last 24 hours" by the same clock after `advanceClock`.
+   * The sandbox's clock (wall time plus every advance), which its timestamps and its answers' Date header follow:
+   * for a client under test to judge "the last 24 hours" by the same clock after `advanceClock`.
    */
   now(): number;
   /** Ends pending fault delays and closes both listeners; the sandbox runs no other timers. */

@@ -83,7 +83,7 @@ export class SandboxState {
   private readonly answerColumns = new Map<string, number>();
   /** Response records per batch id, in the order participants submitted them. */
   readonly responses = new Map<string, ResponseRecord[]>();
-  /** Participant groups and each study's search for participants. */
+  /** Participant groups, bonuses and each study's search for participants. */
   readonly audience = new AudienceRecords();
   private sequence = 0;
   private layoutSequence = 0;

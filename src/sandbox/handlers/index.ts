@@ -4,6 +4,7 @@ import type { HttpHandler } from 'msw';
 import type { SandboxState } from '../state.js';
 import { accountRoutes } from './account.js';
 import { batchRoutes } from './batches.js';
+import { bonusRoutes } from './bonuses.js';
 import { datasetRoutes } from './datasets.js';
 import { exportRoutes } from './exports.js';
 import { filterRoutes } from './filters.js';
@@ -27,6 +28,7 @@ export function createSandboxHandlers(state: SandboxState): HttpHandler[] {
     ...submissionRoutes(state),
     ...filterRoutes(state),
     ...participantGroupRoutes(state),
+    ...bonusRoutes(state),
   ];
   return [
     ...routes.map((route) => route.handler),
