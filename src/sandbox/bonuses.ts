@@ -15,11 +15,11 @@ import type { BonusLine, BulkBonusRecord, BonusPaymentRecord } from './audience-
 import { badRequest } from './errors.js';
 import type { StudyRecord } from './model.js';
 import { formatMoney, studyCost, walletBalance, walletName, walletOf } from './money.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 const AMOUNT = /^\d+(\.\d{1,2})?$/;
 
-export function setUpBonus(state: SandboxState, study: StudyRecord, csv: string): BulkBonusRecord {
+export function setUpBonus(state: SandboxStore, study: StudyRecord, csv: string): BulkBonusRecord {
   const lines = parseBonuses(state, study, csv);
   const sum = lines.reduce((total, line) => total + line.amount, 0);
   const cost = studyCost(sum, 1);
@@ -37,7 +37,7 @@ export function setUpBonus(state: SandboxState, study: StudyRecord, csv: string)
   return bulk;
 }
 
-function parseBonuses(state: SandboxState, study: StudyRecord, csv: string): BonusLine[] {
+function parseBonuses(state: SandboxStore, study: StudyRecord, csv: string): BonusLine[] {
   const submissions = state.submissionsOf(study.id);
   const problems: string[] = [];
   const unknown: string[] = [];
@@ -68,7 +68,7 @@ function parseBonuses(state: SandboxState, study: StudyRecord, csv: string): Bon
   return lines;
 }
 
-export function payBonus(state: SandboxState, bulk: BulkBonusRecord): BonusPaymentRecord {
+export function payBonus(state: SandboxStore, bulk: BulkBonusRecord): BonusPaymentRecord {
   const study = state.findStudy(bulk.studyId);
   const wallet = walletOf(state, study);
   const { available } = walletBalance(state, wallet);
@@ -92,7 +92,7 @@ export interface BonusTotals {
 }
 
 /** What a study's paid bonuses came to: settled ones, or with `pending` also those still being paid. */
-export function studyBonuses(state: SandboxState, studyId: string, pending: boolean): BonusTotals {
+export function studyBonuses(state: SandboxStore, studyId: string, pending: boolean): BonusTotals {
   const totals = { amount: 0, fees: 0, vat: 0 };
   const now = state.now();
   for (const payment of state.audience.bonusPayments) {
@@ -106,7 +106,7 @@ export function studyBonuses(state: SandboxState, studyId: string, pending: bool
 }
 
 /** The settled bonus amounts of one submission, minor units, one per line paid (`bonus_payments`). */
-export function submissionBonuses(state: SandboxState, submissionId: string): number[] {
+export function submissionBonuses(state: SandboxStore, submissionId: string): number[] {
   const now = state.now();
   const amounts: number[] = [];
   for (const payment of state.audience.bonusPayments) {

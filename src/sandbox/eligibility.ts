@@ -13,7 +13,7 @@
  */
 import { catalogueFilter, dayNumber, isoDay, type CatalogueFilter, type ListFilter, type RangeScreener } from './filter-catalogue.js';
 import { populationOf, type Population } from './population.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 import type { StudyRecord } from './model.js';
 import { Fields } from './validate.js';
 
@@ -38,7 +38,7 @@ const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /** Reading filters for a workspace reports problems; reading them back from a stored study does not. */
 interface Reading {
-  state: SandboxState;
+  state: SandboxStore;
   workspaceId: string | undefined;
   fields: Fields | undefined;
 }
@@ -47,12 +47,12 @@ interface Reading {
  * The rule of `filters`, with every problem reported into `fields` (for its caller to throw with `done()`);
  * list filters' ids are checked against the workspace when it is known.
  */
-export function readFilters(state: SandboxState, workspaceId: string | undefined, filters: unknown[], fields: Fields, key = 'filters'): Rule {
+export function readFilters(state: SandboxStore, workspaceId: string | undefined, filters: unknown[], fields: Fields, key = 'filters'): Rule {
   return group('and', filters, key, { state, workspaceId, fields }, 1);
 }
 
 /** The rule of filters already accepted, as a study stores them. */
-export function storedRule(state: SandboxState, filters: readonly unknown[]): Rule {
+export function storedRule(state: SandboxStore, filters: readonly unknown[]): Rule {
   return group('and', [...filters], 'filters', { state, workspaceId: undefined, fields: undefined }, 1);
 }
 
@@ -134,7 +134,7 @@ function selectRule(filter: Exclude<CatalogueFilter, RangeScreener>, body: Recor
   return { kind: 'choices', filterId: filter.filter_id, multiple: filter.multiple, values: new Set(selected.map(Number)) };
 }
 
-function checkListIds(filter: ListFilter, ids: string[], fail: Fail, state: SandboxState, workspaceId: string): void {
+function checkListIds(filter: ListFilter, ids: string[], fail: Fail, state: SandboxStore, workspaceId: string): void {
   let bad: string[];
   let why: string;
   if (filter.data_type === 'ParticipantGroupID') {
@@ -210,7 +210,7 @@ function bound(filter: RangeScreener, raw: unknown, field: string, fail: Fail, m
   return value;
 }
 
-export function rangeMax(state: SandboxState, filter: RangeScreener): number {
+export function rangeMax(state: SandboxStore, filter: RangeScreener): number {
   return filter.max === 'today' ? dayNumber(isoDay(Math.floor(state.now() / 86_400_000))) : filter.max;
 }
 
@@ -222,12 +222,12 @@ export function shown(filter: RangeScreener, value: number): string | number {
  * The workspace a study belongs to: its project's, or for a study without a project (which spends from the
  * personal balance) its batch's.
  */
-export function studyWorkspace(state: SandboxState, study: StudyRecord): string | undefined {
+export function studyWorkspace(state: SandboxStore, study: StudyRecord): string | undefined {
   return workspaceOf(state, study.fields.project, study.fields.data_collection_id);
 }
 
 /** The same for a study being created, from what its body names. */
-export function workspaceOf(state: SandboxState, projectId: string | null | undefined, batchId: unknown): string | undefined {
+export function workspaceOf(state: SandboxStore, projectId: string | null | undefined, batchId: unknown): string | undefined {
   const project = projectId ? state.projects.get(projectId) : undefined;
   return project?.workspaceId ?? (typeof batchId === 'string' ? state.batches.get(batchId)?.workspaceId : undefined);
 }
@@ -237,7 +237,7 @@ export class Eligibility {
   private readonly participants = new Map<string, Set<string>>();
   readonly population: Population;
 
-  constructor(private readonly state: SandboxState) {
+  constructor(private readonly state: SandboxStore) {
     this.population = populationOf(state.settings.seed);
   }
 

@@ -12,7 +12,7 @@
 import { badRequest } from './errors.js';
 import type { ParticipantGroupRecord } from './audience-model.js';
 import type { CompletionCode, StudyRecord, SubmissionRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 const PROLIFIC_ID = /^[0-9a-f]{24}$/;
 const GROUP_ACTIONS = ['ADD_TO_PARTICIPANT_GROUP', 'REMOVE_FROM_PARTICIPANT_GROUP'];
@@ -32,7 +32,7 @@ export function liveGroup(group: ParticipantGroupRecord): ParticipantGroupRecord
   return group;
 }
 
-export function addMembers(state: SandboxState, group: ParticipantGroupRecord, ids: readonly string[]): void {
+export function addMembers(state: SandboxStore, group: ParticipantGroupRecord, ids: readonly string[]): void {
   const now = state.now();
   for (const id of ids) if (!group.members.has(id)) group.members.set(id, now);
 }
@@ -47,7 +47,7 @@ function groupActions(codes: readonly CompletionCode[]): { code: string | null; 
 }
 
 /** Applies the group actions of the code a participant submitted with. */
-export function applyCodeActions(state: SandboxState, study: StudyRecord, submission: SubmissionRecord): void {
+export function applyCodeActions(state: SandboxStore, study: StudyRecord, submission: SubmissionRecord): void {
   const code = study.fields.completion_codes.find((candidate) => candidate.code === submission.studyCode && candidate.code_type === 'COMPLETED');
   if (!code) return;
   for (const action of groupActions([code])) {
@@ -59,7 +59,7 @@ export function applyCodeActions(state: SandboxState, study: StudyRecord, submis
 }
 
 /** The studies whose completion codes change the group's members, as the group's `feeder_studies`. */
-export function feederStudies(state: SandboxState, groupId: string): Record<string, unknown>[] {
+export function feederStudies(state: SandboxStore, groupId: string): Record<string, unknown>[] {
   const feeders: Record<string, unknown>[] = [];
   for (const study of state.studies.values()) {
     const actions = groupActions(study.fields.completion_codes).filter((action) => action.groupId === groupId);

@@ -11,7 +11,7 @@
 import { Eligibility, storedRule } from './eligibility.js';
 import type { StudyRecord } from './model.js';
 import { derivedRandom } from './random.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 const FIRST_WALK_TAKES = 0.8;
 
@@ -22,7 +22,7 @@ export interface Recruit {
 }
 
 /** The study's next participant, or undefined when nobody eligible is left for now. */
-export function nextParticipant(state: SandboxState, study: StudyRecord): Recruit | undefined {
+export function nextParticipant(state: SandboxStore, study: StudyRecord): Recruit | undefined {
   let record = state.audience.recruitment.get(study.id);
   if (!record) {
     record = { cursor: 0, pass: 1, taken: new Set() };

@@ -11,9 +11,10 @@ import type { ParticipantGroupRecord } from '../audience-model.js';
 import { badRequest, notFound } from '../errors.js';
 import { addMembers, feederStudies, liveGroup, participantIds } from '../participant-groups.js';
 import type { SandboxState } from '../state.js';
+import { iso } from '../time.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
 
 const BASE = '/api/v1/participant-groups';
 

@@ -1,0 +1,315 @@
+/**
+ * `--http`: the same tools and resources over Streamable HTTP at /mcp, stateless.
+ *
+ * Prolific holds all the state that matters, so the server keeps none of its own between requests: every POST
+ * gets a fresh protocol server and transport (the SDK's stateless pattern), and any number of instances behind
+ * an ordinary load balancer serve the same clients. What is shared within one process is what is the same for
+ * every request (see createServerFactory): tool listings, resources, prompts, the API client (one keep-alive
+ * connection pool and one upstream limiter) and the default-workspace look-up.
+ *
+ * Operations: /healthz and /readyz for load balancers, a cap on requests in flight, a drain on shutdown, and
+ * one JSON access-log line per request.
+ *
+ * A fresh server never sees the client's `initialize`, so it knows no client capabilities and never sends the
+ * client a request of its own (elicitation, roots/list): the answer would arrive as a later POST, perhaps at
+ * another instance. publish_study therefore relies on confirm_total_cost, and uploads on the configured roots.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isLoopbackHost, type Config, type HttpSettings } from '../config.js';
+import { log, logEvent } from '../util/log.js';
+import { createServerFactory, SERVER_NAME, SERVER_VERSION } from './server.js';
+
+export const MCP_PATH = '/mcp';
+/** The SDK's own bound on a request body, kept now that the body is read here. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface RunningHttpServer {
+  /** e.g. http://127.0.0.1:8765/mcp */
+  url: string;
+  /**
+   * Stops taking work (new requests and /readyz get 503 with Retry-After) and waits up to `ms` for the requests
+   * in flight to finish; resolves with how many were still running when it gave up.
+   */
+  drain(ms: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface Refusal {
+  status: number;
+  /** JSON-RPC error code; -32000 unless said. */
+  code?: number;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/** What the access log says of a request: never its arguments, which hold the user's data. */
+interface Access {
+  rpc?: string;
+  tool?: string;
+}
+
+export async function serveHttp(config: Config, settings: HttpSettings): Promise<RunningHttpServer> {
+  const newServer = createServerFactory(config);
+  const checkOrigin = originPolicy(settings);
+  const checkToken = settings.token === undefined ? () => undefined : bearerCheck(settings.token);
+  // A bearer token already defeats DNS rebinding (a page cannot know it), and a token-guarded loopback server may
+  // sit behind a reverse proxy that forwards the public Host; without one, only loopback names are answered.
+  const checkHost = isLoopbackHost(settings.host) && settings.token === undefined;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const busy = { 'Retry-After': '1' };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string, access: Access): Promise<void> => {
+    // Probes carry no credentials and learn nothing but the version: a load balancer's view of the process.
+    if (path === '/healthz' || path === '/readyz') return probe(req, res, path, draining);
+    if (path !== MCP_PATH) {
+      return answer(req, res, { status: 404, message: `Not found: the MCP endpoint is ${MCP_PATH}.` });
+    }
+    // A web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) still sends its own name as Host.
+    const host = hostnameOf(req.headers.host);
+    if (checkHost && (host === undefined || !isLoopbackHost(host))) {
+      return refuse(req, res, { status: 403, message: `Host "${req.headers.host ?? ''}" is not a loopback name; this server only answers on loopback.` });
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !checkOrigin(origin)) {
+      return refuse(req, res, {
+        status: 403,
+        message: `Origin ${origin} is not allowed. Loopback origins are; add others to PROLIFIC_MCP_ALLOWED_ORIGINS.`,
+      });
+    }
+    if (origin !== undefined) corsHeaders(res, origin);
+    // Browsers send the CORS preflight without credentials, so it is answered before the token is checked.
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Last-Event-ID',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
+    const unauthorised = checkToken(req.headers.authorization);
+    if (unauthorised) return refuse(req, res, unauthorised);
+    if (req.method !== 'POST') {
+      // Every client tries a GET event stream once, and the spec has it take 405 for an answer.
+      return answer(req, res, {
+        status: 405,
+        message: 'Method not allowed: this server is stateless, so it offers no GET event stream and no session to DELETE; POST each message.',
+        headers: { Allow: 'POST, OPTIONS' },
+      });
+    }
+    if (draining) {
+      return answer(req, res, { status: 503, message: 'This instance is shutting down; send the request again (another instance will take it).', headers: { ...busy, Connection: 'close' } });
+    }
+    // Beyond the cap, an instance says so at once rather than queueing without bound; a balancer tries another.
+    if (inFlight >= settings.maxInFlight) {
+      return answer(req, res, { status: 503, message: `This instance is at its limit of ${settings.maxInFlight} requests in flight (PROLIFIC_MCP_MAX_INFLIGHT); try again shortly.`, headers: busy });
+    }
+    inFlight += 1;
+    let server: ReturnType<typeof newServer> | undefined;
+    let transport: StreamableHTTPServerTransport | undefined;
+    // Closing when the response ends (or the client goes away) aborts whatever the request was still doing.
+    res.on('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+      void transport?.close();
+      void server?.close();
+    });
+    const body = isJson(req) ? await readBody(req) : undefined;
+    if (body?.refusal) return answer(req, res, body.refusal);
+    nameForLog(body?.message, access);
+    server = newServer();
+    // Progress is the only thing a stateless server sends before its answer; without a progress token there is
+    // nothing to stream, and a plain JSON answer costs less than an event stream.
+    transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(body?.message) });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body?.message);
+  };
+
+  const httpServer = createHttpServer((req, res) => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+    const access: Access = {};
+    res.on('close', () => {
+      // A balancer probes all day; only a probe that fails is worth a line.
+      if (res.statusCode === 200 && (path === '/healthz' || path === '/readyz')) return;
+      logEvent({
+        event: 'http',
+        method: req.method,
+        path: path.slice(0, 200),
+        ...access,
+        status: res.statusCode,
+        ...(res.writableFinished ? {} : { aborted: true }),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+    handle(req, res, path, access).catch((error: unknown) => {
+      log(`http: ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) jsonError(res, { status: 500, message: 'Internal server error.' });
+      else res.end();
+    });
+  });
+  // Longer than the 60 s idle timeout of common load balancers, so that none reuses a connection being closed.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(settings.port, settings.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = settings.host.includes(':') && !settings.host.startsWith('[') ? `[${settings.host}]` : settings.host;
+  return {
+    url: `http://${shownHost}:${port}${MCP_PATH}`,
+    drain: async (ms) => {
+      draining = true;
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = setTimeout(resolve, ms);
+        });
+        clearTimeout(timer);
+      }
+      return inFlight;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
+  };
+}
+
+/** GET /healthz: the process is alive. GET /readyz: it takes work (503 once it is draining). */
+function probe(req: IncomingMessage, res: ServerResponse, path: string, draining: boolean): void {
+  req.resume();
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return jsonError(res, { status: 405, message: 'Probes answer GET.', headers: { Allow: 'GET, HEAD' } });
+  }
+  const ready = path === '/healthz' || !draining;
+  const status = path === '/healthz' ? 'ok' : ready ? 'ready' : 'draining';
+  res.writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...(ready ? {} : { 'Retry-After': '1' }) });
+  res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ status, name: SERVER_NAME, version: SERVER_VERSION }));
+}
+
+/** The SDK reads a JSON body itself unless given one; anything else it refuses with its own status (415). */
+function isJson(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * Reads the body here rather than through the SDK's web-stream conversion, which costs more per request than
+ * the rest of a call, and so that the access log can name the method. Same bound, same answers.
+ */
+function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: Refusal }> {
+  const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` } };
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.resolve(tooLarge);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Past the bound the rest is read and dropped, not kept, so that the 413 can be sent on a live connection.
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) resolve(tooLarge);
+      else chunks.push(chunk);
+    });
+    req.on('error', reject);
+    // A client gone before the end of its body is answered with nothing; settling here frees what was read.
+    req.on('close', () => resolve({ refusal: { status: 400, message: 'The request body ended early.' } }));
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      try {
+        resolve({ message: JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown });
+      } catch {
+        resolve({ refusal: { status: 400, code: -32700, message: 'Parse error: Invalid JSON' } });
+      }
+    });
+  });
+}
+
+function asksForProgress(message: unknown): boolean {
+  const messages = Array.isArray(message) ? message : [message];
+  return messages.some((one) => (one as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken !== undefined);
+}
+
+const NAME = /^[A-Za-z0-9_/.-]{1,64}$/;
+
+/** The JSON-RPC method and the tool's name, when they look like names; nothing from the arguments. */
+function nameForLog(message: unknown, access: Access): void {
+  const first = (Array.isArray(message) ? message[0] : message) as { method?: unknown; params?: { name?: unknown } } | undefined;
+  if (typeof first?.method !== 'string') return;
+  access.rpc = NAME.test(first.method) ? first.method : '(other)';
+  if (first.method === 'tools/call') {
+    const name = first.params?.name;
+    access.tool = typeof name === 'string' && NAME.test(name) ? name : '(other)';
+  }
+}
+
+/** A refusal on security grounds, logged so that probing shows. */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  log(`http: refused ${req.method} ${req.url} from ${req.socket.remoteAddress}: ${refusal.status} ${refusal.message}`);
+  answer(req, res, refusal);
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  // The request is drained so the connection can be reused; its body is never read into memory.
+  req.resume();
+  jsonError(res, refusal);
+}
+
+function jsonError(res: ServerResponse, { status, code = -32000, message, headers }: Refusal): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+function corsHeaders(res: ServerResponse, origin: string): void {
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Vary', 'Origin');
+}
+
+function hostnameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  try {
+    return new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loopback origins on any port (the Inspector's page, a local tool), plus the configured list; never "null". */
+function originPolicy(settings: HttpSettings): (origin: string) => boolean {
+  const allowed = new Set(settings.allowedOrigins);
+  return (origin) => {
+    if (allowed.has(origin)) return true;
+    try {
+      const url = new URL(origin);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin && isLoopbackHost(url.hostname);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Compares digests, which have one length, so the time taken says nothing about the token. */
+function bearerCheck(token: string): (authorization: string | undefined) => Refusal | undefined {
+  const expected = createHash('sha256').update(token).digest();
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="prolific-task-builder-mcp"' };
+  return (authorization) => {
+    const given = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+    if (given === undefined) {
+      return { status: 401, message: 'Unauthorized: send "Authorization: Bearer <PROLIFIC_MCP_HTTP_TOKEN>".', headers: challenge };
+    }
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+      return { status: 401, message: 'Unauthorized: the bearer token is not this server\'s PROLIFIC_MCP_HTTP_TOKEN.', headers: challenge };
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,260 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { mergeCapabilities } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { ProlificClient } from '../prolific/client.js';
+import type { Config } from '../config.js';
+import type { ToolContext, ToolDefinition } from './tool.js';
+import { describeFailure, describeInvalidArguments } from './tool-errors.js';
+import { ToolError } from '../errors.js';
+import { createServerDeps, type ServerDeps } from './deps.js';
+import { allTools } from '../../tools/index.js';
+import { registerBatchResource } from '../../resources/batch.js';
+import { registerReportResource } from '../../resources/report.js';
+import { registerPrompts } from './prompts/index.js';
+import { registerDashboard, withDashboard } from './apps/dashboard.js';
+
+export const SERVER_NAME = 'prolific-task-builder';
+export const SERVER_VERSION = '0.1.0';
+const SERVER_INFO = { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' };
+
+/** Said by every tool given a file_path under --http with no upload roots configured. */
+export const NO_HTTP_ROOTS =
+  `file_path is refused: over HTTP this server reads and writes files only inside folders its operator configured, and none are. Pass the datapoints inline as rows instead (upload_file), or ask the operator to set PROLIFIC_UPLOAD_ROOTS (folders separated by "${delimiter}") or list the folders after the options, and restart the server.`;
+
+const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants, no money.';
+
+export interface ServerOptions {
+  config: Config;
+  /** Injected by tests and the sandbox mode; built from the config otherwise. */
+  client?: ProlificClient;
+  /** Shared by the per-request servers of stateless HTTP: one API client and one default-workspace look-up. */
+  deps?: ServerDeps;
+  /** Told every request handler and capability as it is registered (see createServerFactory). */
+  record?: Registrations;
+}
+
+type RecordedHandler = Parameters<Server['setRequestHandler']>;
+type Capabilities = Parameters<Server['registerCapabilities']>[0];
+
+interface Registrations {
+  handlers: RecordedHandler[];
+  capabilities: Capabilities;
+}
+
+/** Builds the MCP server; transports are attached by the caller. */
+export function createServer(options: ServerOptions): McpServer {
+  const { config } = options;
+  const deps = options.deps ?? createServerDeps(config, options.client);
+  const mcp = new McpServer(SERVER_INFO, { instructions: instructionsFor(config) });
+  if (options.record) record(mcp.server, options.record);
+  // --read-only keeps write tools out of the catalogue entirely, so nothing can call them.
+  const tools = allTools.filter((tool) => !config.readOnly || tool.annotations.readOnlyHint);
+  registerTools(mcp, tools, deps);
+  registerBatchResource(mcp, deps);
+  registerReportResource(mcp, deps);
+  registerPrompts(mcp, deps);
+  registerDashboard(mcp, config);
+  return mcp;
+}
+
+function instructionsFor(config: Config): string {
+  return (
+    'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.' +
+    (config.sandbox ? ` ${SANDBOX_NOTE}` : '')
+  );
+}
+
+/**
+ * For stateless HTTP, which serves every POST with a server of its own. Everything that is the same for every
+ * request (tool listings and JSON Schemas, resource templates, prompts, the JSON Schema validator, config, the
+ * API client) is built here once, in one McpServer that never connects; each call of the returned function
+ * gives a bare protocol Server with that McpServer's handlers, which is all a request needs of its own.
+ *
+ * The handlers therefore see the never-connected McpServer's client capabilities, which are none: right for a
+ * stateless server, which must not send the client requests of its own (see http-transport.ts).
+ */
+export function createServerFactory(config: Config, deps: ServerDeps = createServerDeps(config)): () => Server {
+  const registered: Registrations = { handlers: [], capabilities: {} };
+  createServer({ config, deps, record: registered });
+  const options = {
+    capabilities: registered.capabilities,
+    instructions: instructionsFor(config),
+    // The SDK would otherwise build an Ajv instance (and its formats) for every request.
+    jsonSchemaValidator: new AjvJsonSchemaValidator(),
+  };
+  return () => {
+    const server = new Server(SERVER_INFO, options);
+    for (const [schema, handler] of registered.handlers) server.setRequestHandler(schema, handler);
+    return server;
+  };
+}
+
+/** McpServer registers handlers and capabilities on its protocol Server as tools, resources and prompts are added. */
+function record(server: Server, into: Registrations): void {
+  const setHandler = server.setRequestHandler.bind(server);
+  server.setRequestHandler = ((...args: RecordedHandler) => {
+    into.handlers.push(args);
+    setHandler(...args);
+  }) as Server['setRequestHandler'];
+  const addCapabilities = server.registerCapabilities.bind(server);
+  server.registerCapabilities = (capabilities) => {
+    into.capabilities = mergeCapabilities(into.capabilities, capabilities);
+    addCapabilities(capabilities);
+  };
+}
+
+interface PreparedTool {
+  definition: ToolDefinition;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  listing: Tool;
+}
+
+/** Stateless HTTP builds a server per request; a tool's JSON Schemas (most of that cost) are built once. */
+const preparedTools = new WeakMap<ToolDefinition, PreparedTool>();
+
+function prepare(definition: ToolDefinition): PreparedTool {
+  const cached = preparedTools.get(definition);
+  if (cached) return cached;
+  // Unknown arguments are refused rather than silently dropped: a misspelt field should not vanish.
+  const input = z.strictObject(definition.input);
+  const output = z.looseObject(definition.output);
+  const prepared: PreparedTool = {
+    definition,
+    input,
+    output,
+    listing: {
+      name: definition.name,
+      title: definition.title,
+      description: definition.description,
+      inputSchema: jsonSchema(input, 'input') as Tool['inputSchema'],
+      outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'],
+      annotations: definition.annotations,
+    },
+  };
+  preparedTools.set(definition, prepared);
+  return prepared;
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
+}
+
+/** zod spells out ±2^53 bounds on every integer; they say nothing and cost tokens in every conversation. */
+function withoutSafeIntegerBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = withoutSafeIntegerBounds(value);
+  }
+  return out;
+}
+
+/**
+ * Tools are served by our own handlers rather than McpServer.registerTool, so that argument errors come back
+ * as `isError` results naming each field (not protocol errors), and the published JSON Schema is exactly the
+ * zod schema the arguments are checked against.
+ */
+function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: ServerDeps): void {
+  const prepared = new Map(definitions.map((definition) => [definition.name, prepare(definition)]));
+  const listing = [...prepared.values()].map((tool) => withDashboard(tool.listing, deps.config));
+  mcp.server.registerCapabilities({ tools: { listChanged: false } });
+  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const name = request.params.name;
+    const tool = prepared.get(name);
+    if (!tool) {
+      const known = [...prepared.keys()].join(', ');
+      const hint = deps.config.readOnly ? ' The server runs read-only, so tools that change or spend are not offered.' : '';
+      return failure(`Unknown tool "${name}". Available tools: ${known}.${hint}`);
+    }
+    const parsed = tool.input.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) return failure(describeInvalidArguments(parsed.error, name));
+
+    const progressToken = request.params._meta?.progressToken;
+    const sent = new IncreasingProgress();
+    const elicitationSupported = Boolean(mcp.server.getClientCapabilities()?.elicitation?.form);
+    const context: ToolContext = {
+      get client() {
+        return deps.getClient();
+      },
+      config: deps.config,
+      signal: extra.signal,
+      resolveWorkspace: (explicit) => deps.resolveWorkspace(explicit, extra.signal),
+      progress: async (progress, total, message) => {
+        if (progressToken === undefined || extra.signal.aborted) return;
+        const value = sent.next(progress);
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          // A total the raised value has passed no longer describes it, so it is left out (unknown) rather than raised.
+          params: { progressToken, progress: value, ...(total === undefined || total < value ? {} : { total }), message },
+        });
+      },
+      uploadRoots: async () => {
+        if (deps.config.uploadRoots.length) return deps.config.uploadRoots;
+        // Over HTTP the caller is remote: the working directory is the server's, not theirs, and no roots are offered.
+        if (deps.config.http) throw new ToolError(NO_HTTP_ROOTS);
+        if (mcp.server.getClientCapabilities()?.roots) {
+          const { roots } = await mcp.server.listRoots(undefined, { signal: extra.signal });
+          const paths = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
+          if (paths.length) return paths;
+        }
+        return [process.cwd()];
+      },
+      elicit: elicitationSupported
+        ? (params) => mcp.server.elicitInput({ mode: 'form', ...params }, { signal: extra.signal })
+        : undefined,
+    };
+    try {
+      const result = await tool.definition.run(parsed.data, context);
+      const checked = tool.output.safeParse(result);
+      if (!checked.success) {
+        return failure(
+          `${name}: Prolific answered in an unexpected shape (${checked.error.issues
+            .slice(0, 3)
+            .map((issue) => `${issue.path.join('.') || 'result'}: ${issue.message}`)
+            .join('; ')}). Nothing was lost; call a get_ tool to see the current state.`,
+        );
+      }
+      const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(checked.data) }];
+      if (deps.config.sandbox) content.push({ type: 'text', text: SANDBOX_NOTE });
+      return { content, structuredContent: checked.data as Record<string, unknown> };
+    } catch (error) {
+      return failure(describeFailure(error, name, extra.signal));
+    }
+  });
+}
+
+/**
+ * The spec requires each progress value of a request to exceed the last. A tool's repeated or smaller value is
+ * raised to one more than the last rather than dropped: every notification carries a status message, and a
+ * client that resets its timeout on progress (the SDK's resetTimeoutOnProgress) counts on each one as a
+ * heartbeat. So a tool that waits twice, or reports its steps around a wait's read count, stays within the spec
+ * without knowing it.
+ */
+class IncreasingProgress {
+  private last: number | undefined;
+
+  next(wanted: number): number {
+    const value = this.last === undefined || wanted > this.last ? wanted : this.last + 1;
+    this.last = value;
+    return value;
+  }
+}
+
+function failure(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
