@@ -12,6 +12,7 @@
  * eligible: they steer a QUOTA study's mix, which the sandbox does not simulate.
  */
 import { catalogueFilter, dayNumber, isoDay, type CatalogueFilter, type ListFilter, type RangeScreener } from './filter-catalogue.js';
+import { isParticipantId } from './participant-groups.js';
 import { populationOf, type Population } from './population.js';
 import type { SandboxStore } from './store.js';
 import type { StudyRecord } from './model.js';
@@ -33,8 +34,6 @@ export function eligibleCount(count: number): number {
 
 /** Groups may nest this deep; Prolific's own limit (its "rule tree", digest §1.2) is unknown. */
 const MAX_DEPTH = 5;
-
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /** Reading filters for a workspace reports problems; reading them back from a stored study does not. */
 interface Reading {
@@ -150,7 +149,7 @@ function checkListIds(filter: ListFilter, ids: string[], fail: Fail, state: Sand
     });
     why = 'not studies of this workspace';
   } else {
-    bad = ids.filter((id) => !OBJECT_ID.test(id));
+    bad = ids.filter((id) => !isParticipantId(id));
     why = 'not Prolific participant ids (24 hexadecimal characters)';
   }
   if (bad.length > 0) fail('selected_values', `${bad.map((id) => `"${id}"`).join(', ')}: ${why}.`);

@@ -14,13 +14,18 @@ import type { ParticipantGroupRecord } from './audience-model.js';
 import type { CompletionCode, StudyRecord, SubmissionRecord } from './model.js';
 import type { SandboxStore } from './store.js';
 
-const PROLIFIC_ID = /^[0-9a-f]{24}$/;
+const PARTICIPANT_ID_FORMAT = /^[0-9a-f]{24}$/;
 const GROUP_ACTIONS = ['ADD_TO_PARTICIPANT_GROUP', 'REMOVE_FROM_PARTICIPANT_GROUP'];
+
+/** Whether `id` looks like a Prolific participant id (an ObjectId); whether anyone has it does not matter. */
+export function isParticipantId(id: string): boolean {
+  return PARTICIPANT_ID_FORMAT.test(id);
+}
 
 /** The ids of a `participant_ids` list, once each, or a 400 naming those that are not Prolific ids. */
 export function participantIds(value: unknown, field = 'participant_ids'): string[] {
   if (!Array.isArray(value) || value.some((id) => typeof id !== 'string')) throw badRequest({ [field]: ['Expected a list of Prolific participant ids.'] });
-  const bad = (value as string[]).filter((id) => !PROLIFIC_ID.test(id));
+  const bad = (value as string[]).filter((id) => !isParticipantId(id));
   if (bad.length > 0) {
     throw badRequest({ [field]: [`${bad.map((id) => `"${id}"`).join(', ')}: not Prolific participant ids (24 hexadecimal characters).`] });
   }
