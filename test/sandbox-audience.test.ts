@@ -418,6 +418,63 @@ describe('sandbox audience', () => {
     });
   });
 
+  describe('filter sets', () => {
+    const createSet = (body: Record<string, unknown>) => call(sandbox, 'POST', '/api/v1/filter-sets/', { workspace_id: workspaceId, ...body });
+
+    it('are versioned lists of filters with their eligible count, refused when a filter is unknown', async () => {
+      const created = await createSet({ name: 'UK English', filters: [UK, ENGLISH_FIRST] });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ version: 1, is_locked: false, is_deleted: false, workspace_id: workspaceId, name: 'UK English', filters: [UK, ENGLISH_FIRST] });
+      expect(created.body.eligible_participant_count).toBe((await count([UK, ENGLISH_FIRST])).body.count);
+      const id: string = created.body.id;
+      const updated = await call(sandbox, 'PATCH', `/api/v1/filter-sets/${id}/`, { filters: [UK] });
+      expect(updated.body).toMatchObject({ version: 2, name: 'UK English', filters: [UK] });
+      expect((await call(sandbox, 'GET', `/api/v1/filter-sets/${id}/?version_number=1`)).body).toMatchObject({ version: 1, filters: [UK, ENGLISH_FIRST] });
+      expect((await call(sandbox, 'GET', `/api/v1/filter-sets/${id}/?version_number=3`)).status).toBe(400);
+      expect((await call(sandbox, 'GET', `/api/v1/filter-sets/?workspace_id=${workspaceId}`)).body.results.map((set: any) => set.id)).toContain(id);
+      expect((await call(sandbox, 'GET', `/api/v1/filter-sets/?workspace_id=${otherWorkspaceId}`)).body.results).toEqual([]);
+
+      expect((await call(sandbox, 'POST', `/api/v1/filter-sets/${id}/lock/`)).body.is_locked).toBe(true);
+      expect((await call(sandbox, 'PATCH', `/api/v1/filter-sets/${id}/`, { name: 'x' })).status).toBe(400);
+      expect((await call(sandbox, 'POST', `/api/v1/filter-sets/${id}/unlock/`)).body.is_locked).toBe(false);
+      const clone = await call(sandbox, 'POST', `/api/v1/filter-sets/${id}/clone/`, { new_name: 'Copy' });
+      expect(clone.status).toBe(201);
+      expect(clone.body).toMatchObject({ version: 1, name: 'Copy', filters: [UK] });
+      expect(clone.body.id).not.toBe(id);
+      expect((await call(sandbox, 'DELETE', `/api/v1/filter-sets/${clone.body.id}/`)).status).toBe(204);
+      expect((await call(sandbox, 'GET', `/api/v1/filter-sets/${clone.body.id}/`)).body.is_deleted).toBe(true);
+
+      const unknown = await createSet({ filters: [{ filter_id: 'nope', selected_values: ['1'] }] });
+      expect(unknown.body.error.detail['filters[0].filter_id'][0]).toMatch(/"nope" does not exist/);
+      expect((await call(sandbox, 'POST', '/api/v1/filter-sets/', { filters: [] })).status).toBe(400);
+      expect((await call(sandbox, 'GET', '/api/v1/filter-sets/000000000000000000000000/')).status).toBe(404);
+    });
+
+    it('hide counts under 5, and give a study the version it was created with', async () => {
+      const { people } = await run({ total_available_places: 10 });
+      expect((await createSet({ filters: [{ filter_id: 'custom_allowlist', selected_values: people.slice(0, 4) }] })).body.eligible_participant_count).toBe(0);
+      const set = await createSet({ filters: [{ filter_id: 'custom_allowlist', selected_values: people.slice(0, 5) }] });
+      expect(set.body.eligible_participant_count).toBe(5);
+      const studyId = await draft({ total_available_places: 7, filter_set_id: set.body.id });
+      expect((await call(sandbox, 'GET', `/api/v1/studies/${studyId}/`)).body).toMatchObject({ filter_set_id: set.body.id, filter_set_version: 1, filters: [] });
+      // A later version admits others; the study keeps version 1.
+      await call(sandbox, 'PATCH', `/api/v1/filter-sets/${set.body.id}/`, { filters: [{ filter_id: 'custom_allowlist', selected_values: people.slice(5) }] });
+      await publish(studyId);
+      await until(
+        () => call(sandbox, 'GET', `/api/v1/studies/${studyId}/`),
+        (reply) => reply.body.number_of_submissions === 5,
+      );
+      sandbox.advanceClock(1000);
+      expect((await participants(studyId)).sort()).toEqual(people.slice(0, 5).sort());
+
+      const foreign = await call(sandbox, 'POST', '/api/v1/filter-sets/', { workspace_id: otherWorkspaceId, filters: [] });
+      const refused = await call(sandbox, 'POST', '/api/v1/studies/', studyBody(batchId, { filter_set_id: foreign.body.id }));
+      expect(refused.body.error.detail.filter_set_id[0]).toMatch(/does not exist in this workspace/);
+      const tooNew = await call(sandbox, 'POST', '/api/v1/studies/', studyBody(batchId, { filter_set_id: set.body.id, filter_set_version: 9 }));
+      expect(tooNew.body.error.detail.filter_set_version[0]).toMatch(/versions 1 to 2/);
+    });
+  });
+
   describe('bonuses', () => {
     let studyId: string;
     let people: string[];

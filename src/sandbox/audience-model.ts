@@ -1,6 +1,7 @@
 /**
- * What the sandbox stores about who may take part and what was paid beyond rewards: participant groups, bulk
- * bonuses and their payments, and how far each study has got through the population looking for participants.
+ * What the sandbox stores about who may take part and what was paid beyond rewards: participant groups, filter
+ * sets, bulk bonuses and their payments, and how far each study has got through the population looking for
+ * participants.
  * Kept apart from model.ts so that these records, and the state that holds them, need nothing else.
  */
 
@@ -14,6 +15,19 @@ export interface ParticipantGroupRecord {
   deleted: boolean;
   /** Participant id → when they were added, in the order they were added. */
   members: Map<string, number>;
+}
+
+/** A reusable set of filters (digest §2); every change makes a new version, and studies keep the one they took. */
+export interface FilterSetRecord {
+  id: string;
+  workspaceId: string;
+  name: string | null;
+  description: string | null;
+  createdAt: number;
+  /** Version n is `versions[n - 1]`: its name, description and filters as they were then. */
+  versions: { name: string | null; description: string | null; filters: unknown[] }[];
+  locked: boolean;
+  deleted: boolean;
 }
 
 /** One line of a bulk bonus: whom it pays, on which submission, how much in minor units. */
@@ -59,6 +73,7 @@ export interface RecruitmentRecord {
 
 export class AudienceRecords {
   readonly groups = new Map<string, ParticipantGroupRecord>();
+  readonly filterSets = new Map<string, FilterSetRecord>();
   readonly bulkBonuses = new Map<string, BulkBonusRecord>();
   /** Every pay call, oldest first. */
   readonly bonusPayments: BonusPaymentRecord[] = [];

@@ -9,6 +9,7 @@
  * everyone still eligible. When nobody is, the place stays open: a study whose filters admit too few never fills.
  */
 import { Eligibility, storedRule } from './eligibility.js';
+import { filterSetFilters } from './filter-sets.js';
 import type { StudyRecord } from './model.js';
 import { derivedRandom } from './random.js';
 import type { SandboxStore } from './store.js';
@@ -29,7 +30,8 @@ export function nextParticipant(state: SandboxStore, study: StudyRecord): Recrui
     state.audience.recruitment.set(study.id, record);
   }
   const eligibility = new Eligibility(state);
-  const rule = storedRule(state, study.fields.filters);
+  const set = study.fields.filter_set_id ? state.audience.filterSets.get(study.fields.filter_set_id) : undefined;
+  const rule = storedRule(state, set ? filterSetFilters(set, study.fields.filter_set_version ?? undefined) : study.fields.filters);
   const { population } = eligibility;
   const seed = state.settings.seed;
   // Later walks go round and round; one whole round that finds nobody ends the search until the next arrival.

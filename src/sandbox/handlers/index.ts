@@ -7,6 +7,7 @@ import { batchRoutes } from './batches.js';
 import { bonusRoutes } from './bonuses.js';
 import { datasetRoutes } from './datasets.js';
 import { exportRoutes } from './exports.js';
+import { filterSetRoutes } from './filter-sets.js';
 import { filterRoutes } from './filters.js';
 import { instructionRoutes } from './instructions.js';
 import { participantGroupRoutes } from './participant-groups.js';
@@ -27,6 +28,7 @@ export function createSandboxHandlers(state: SandboxState): HttpHandler[] {
     ...pricingRoutes(state),
     ...submissionRoutes(state),
     ...filterRoutes(state),
+    ...filterSetRoutes(state),
     ...participantGroupRoutes(state),
     ...bonusRoutes(state),
   ];

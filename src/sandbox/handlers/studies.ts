@@ -121,6 +121,7 @@ function studyView(state: SandboxState, study: StudyRecord): Record<string, unkn
     peripheral_requirements: f.peripheral_requirements,
     filters: f.filters,
     filter_set_id: f.filter_set_id,
+    filter_set_version: f.filter_set_version,
     project: f.project,
     data_collection_method: f.data_collection_method,
     data_collection_id: f.data_collection_id,
