@@ -543,6 +543,18 @@ describe('sandbox audience', () => {
       expect((await call(sandbox, 'POST', '/api/v1/bulk-bonus-payments/000000000000000000000000/pay/')).status).toBe(404);
     });
 
+    it('are paid even when the answer to the pay call is lost, which the study cost then shows', async () => {
+      const bonus = await setUp(`${people[2]},1.00`);
+      const before = (await cost()).bonuses.rewards.amount;
+      sandbox.faults.add({ method: 'POST', path: `/api/v1/bulk-bonus-payments/${bonus.body.id}/pay/`, kind: 'reset-after' });
+      await expect(fetch(`${sandbox.baseUrl}/api/v1/bulk-bonus-payments/${bonus.body.id}/pay/`, {
+        method: 'POST',
+        headers: { Authorization: `Token ${sandbox.token}` },
+      })).rejects.toThrow();
+      sandbox.advanceClock(FAST.processingMs ?? 0);
+      expect((await cost()).bonuses.rewards.amount).toBe(before + 100);
+    });
+
     it('are refused at the pay step when the balance cannot cover them', async () => {
       const bonus = await setUp(`${people[0]},10`);
       sandbox.state.setBalance(undefined, 1000);
