@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,11 @@ const URI = 'ui://prolific/study-dashboard';
 const MIME = 'text/html;profile=mcp-app';
 const APP_TOOLS = ['get_batch', 'get_study', 'rank_models', 'summarize_responses'];
 const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+/**
+ * The pictures in docs/ are remade only when asked (UPDATE_SCREENSHOTS=1): a PNG differs by a few bytes from
+ * run to run, which would leave every test run with a changed tree. Otherwise they go to a scratch folder.
+ */
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => path && existsSync(path));
 
@@ -112,8 +119,11 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
   let ranking: CallToolResult;
   let comparisonSummary: CallToolResult;
   let hostUrl: string;
+  let screenshots: string;
+  const screenshot = (id: string, name: string) => page.locator(`#${id}`).screenshot({ path: join(screenshots, name) });
 
   beforeAll(async () => {
+    screenshots = UPDATE_SCREENSHOTS ? DOCS : await mkdtemp(join(tmpdir(), 'prolific-dashboard-'));
     // The built server, as a host starts it, against a sandbox acting as the live API.
     sandbox = await startSandbox(FAST);
     client = new Client({ name: 'dashboard-test-host', version: '1.0.0' }, { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } });
@@ -159,7 +169,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 800, height: 900 }, deviceScaleFactor: 2, timezoneId: 'UTC' });
-    // A fixed clock keeps the screenshots in docs/ the same from run to run ("Updated 10:00:00").
+    // A fixed clock keeps what the screenshots show the same from run to run ("Updated 10:00:00").
     await page.clock.setFixedTime(new Date('2026-11-30T10:00:00Z'));
     page.on('request', (request) => requested.push(request.url()));
     await page.exposeFunction('hostCallTool', async (params: CallToolRequest['params']) => {
@@ -174,6 +184,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await new Promise((resolve) => web?.close(resolve));
     await client?.close();
     await sandbox?.close();
+    if (!UPDATE_SCREENSHOTS && screenshots) await rm(screenshots, { recursive: true, force: true });
   });
 
   /** Waits until the host has sized the frame to the view's own height, as the view reported it. */
@@ -211,9 +222,8 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await expect.poll(() => view.locator('.label-row').count()).toBeGreaterThan(0);
     expect(hostCalls.map((call) => call.name).sort()).toEqual(['get_study', 'summarize_responses']);
     await expectLabelsAndAnnotators(view);
-    await mkdir(DOCS, { recursive: true });
     await settled('study');
-    await page.locator('#study').screenshot({ path: `${DOCS}study-dashboard.png` });
+    await screenshot('study', 'study-dashboard.png');
   });
 
   it('shows summarize_responses on its own, in the host\'s dark theme', async () => {
@@ -226,7 +236,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     const background = await view.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor);
     expect(background).not.toBe('rgb(255, 255, 255)');
     await settled('summary');
-    await page.locator('#summary').screenshot({ path: `${DOCS}study-dashboard-dark.png` });
+    await screenshot('summary', 'study-dashboard-dark.png');
   });
 
   it('follows the host when it switches theme, with the host\'s own colours', async () => {
@@ -288,7 +298,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     // A ranking instead of per-item labels.
     expect(await view.locator('.label-row').count()).toBe(0);
     await settled('ranking');
-    await page.locator('#ranking').screenshot({ path: `${DOCS}comparison-dashboard.png` });
+    await screenshot('ranking', 'comparison-dashboard.png');
   });
 
   it('refreshes a ranking with rank_models, and draws a comparison batch\'s summary as its ranking', async () => {
