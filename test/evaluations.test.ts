@@ -330,10 +330,15 @@ describe('a comparison run: judged by the sandbox crowd, ranked, exported', () =
     expect(pooled.text).toContain('one comparison batch');
   });
 
-  it('keeps same-side annotators in the scores when asked', async () => {
+  it('keeps same-side annotators in the scores when asked, reading the batch and its responses once each', async () => {
+    const before = env.sandbox.requests.length;
     const kept = ok(await env.call('rank_models', { batch_id: made.batch_id, keep_same_side: true }));
     expect(kept.judgements).toBe(540);
     expect(kept.excluded_same_side).toBeUndefined();
+    const asked = env.sandbox.requests.slice(before).map((r) => `${r.method} ${new URL(r.url).pathname}`);
+    const path = `/api/v1/data-collection/batches/${made.batch_id}`;
+    expect(asked.filter((r) => r === `GET ${path}`)).toHaveLength(1);
+    expect(asked.filter((r) => r === `GET ${path}/responses`)).toHaveLength(1);
   });
 
   it('stays within the result budget', async () => {

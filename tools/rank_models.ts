@@ -28,10 +28,8 @@ export default defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, context) {
-    const [data, batch] = await Promise.all([
-      readComparisons(context, args.batch_id, args.instruction_id),
-      context.client.getBatch(args.batch_id, context.signal),
-    ]);
+    const data = await readComparisons(context, args.batch_id, args.instruction_id);
+    const { batch } = data;
     // Loaded on first use, so that starting the server costs nothing for it.
     const { rankModels } = await import('../src/stats/bradley-terry.js');
     const ranking = rankModels(data.judgements, { excludeSameSide: !args.keep_same_side });

@@ -7,12 +7,13 @@
 import { ToolError } from '../errors.js';
 import type { StepContext } from './context.js';
 import { readLabelSource } from './labels-source.js';
-import type { Instruction } from '../prolific/types.js';
+import type { Batch, Instruction } from '../prolific/types.js';
 import { FIRST, SECOND, TIE, type Judgements } from '../stats/bradley-terry.js';
 import { comparedIn, COMPARISON_COLUMNS, SIDE_VALUES } from './comparison-pairs.js';
 import { isComparisonQuestion } from './comparison-layout.js';
 
 export interface ComparisonData {
+  batch: Batch;
   question: Instruction;
   /** Every comparison question of the batch, the chosen one among them. */
   comparisonQuestions: Instruction[];
@@ -74,6 +75,7 @@ export async function readComparisons(context: Pick<StepContext, 'client' | 'sig
     throw new ToolError(`Batch ${batchId} has ${answered} answers, but none can be put back to the models compared: ${why}. rank_models needs a batch made by create_comparison.`);
   }
   return {
+    batch: source.batch,
     question,
     comparisonQuestions,
     models: models.names,

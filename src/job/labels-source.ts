@@ -8,10 +8,10 @@
  * description and type to the first batch's, whose ids and order the result keeps.
  */
 import type { StepContext } from './context.js';
-import { batchQuestions } from './batch-items.js';
+import { readBatch } from './batch-items.js';
 import { columnFor } from './question-key.js';
 import { csvRecords } from '../util/csv-records.js';
-import type { BatchResponse, Instruction } from '../prolific/types.js';
+import type { Batch, BatchResponse, Instruction } from '../prolific/types.js';
 
 /** The column rerun_contested adds to a follow-up dataset: the task id the datapoint had in the batch it came from. */
 export const SOURCE_COLUMN = 'META_SOURCE_TASK_ID';
@@ -21,6 +21,8 @@ const RESPONSE_COLUMNS = new Set(['participant_id', 'submission_id', 'task_id'])
 const CHOICE_TYPES = new Set(['multiple_choice', 'multiple_choice_with_free_text']);
 
 export interface LabelSource {
+  /** The first batch as read for its questions, so that a caller needs no second read of it. */
+  batch: Batch;
   /** Task ids are the join keys: the first batch's task ids, which follow-up rounds map onto. */
   records: BatchResponse[];
   questions: Instruction[];
@@ -35,6 +37,7 @@ export interface LabelSource {
 
 interface Round {
   batchId: string;
+  batch: Batch;
   records: BatchResponse[];
   questions: Instruction[];
   report?: string;
@@ -61,16 +64,16 @@ export async function readLabelSource({ client, signal }: Pick<StepContext, 'cli
   };
   const rounds = await Promise.all(
     batchIds.map(async (batchId): Promise<Round> => {
-      const [{ results: records }, questions, report] = await Promise.all([
+      const [{ results: records }, { batch, questions }, report] = await Promise.all([
         client.getResponses(batchId, signal),
-        batchQuestions(client, batchId, signal),
+        readBatch(client, batchId, signal),
         readReport(batchId),
       ]);
-      return { batchId, records, questions, ...('text' in report ? { report: report.text } : { reportError: report.error }) };
+      return { batchId, batch, records, questions, ...('text' in report ? { report: report.text } : { reportError: report.error }) };
     }),
   );
   const first = rounds[0] as Round;
-  const source: LabelSource = { records: first.records, questions: first.questions, datapoints: new Map(), columns: [], gold: new Map(), goldColumns: [] };
+  const source: LabelSource = { batch: first.batch, records: first.records, questions: first.questions, datapoints: new Map(), columns: [], gold: new Map(), goldColumns: [] };
   if (!whole && !first.report) return source;
 
   const descriptions = rounds.flatMap((round) => round.questions.map((q) => q.description));
