@@ -46,14 +46,13 @@ interface Round {
 
 export async function readLabelSource({ client, signal }: Pick<StepContext, 'client' | 'signal'>, batchIds: readonly string[], wantDatapoints: boolean): Promise<LabelSource> {
   const whole = wantDatapoints || batchIds.length > 1;
-  const { parse } = await import('csv-parse/sync');
   // A single batch's report is read whole only when its header shows gold columns: for a big batch it runs
   // to tens of megabytes, more than the responses take to analyse.
   const readReport = async (batchId: string): Promise<{ text: string } | { error: string }> => {
     try {
       const { url } = await client.getReport(batchId, signal);
       if (!whole) {
-        const header = (parse(await client.reportHeader(url, signal), { relax_column_count: true }) as string[][])[0] ?? [];
+        const [header = []] = csvRecords(await client.reportHeader(url, signal));
         if (!header.some((name) => name.toUpperCase().startsWith(GOLD_PREFIX))) return { text: '' };
       }
       return { text: await client.downloadReport(url, signal) };
