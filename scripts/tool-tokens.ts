@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createServer } from '../src/mcp/server.js';
 import { loadCatalogue } from '../src/mcp/catalogue.js';
-import { costPerSet, costTable } from './bench/catalogue.js';
+import { costPerSet, costTable, readmeTable } from './bench/catalogue.js';
 
 const catalogue = await loadCatalogue();
 const costs = await costPerSet(async (toolsets) => {
@@ -25,3 +25,4 @@ const costs = await costPerSet(async (toolsets) => {
   }
 });
 console.log(costTable(costs));
+console.log(`\nThe table in README.md ("Tool sets"), which the catalogue test holds to these figures:\n\n${readmeTable(costs)}`);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { offlineServer, startEnv, type TestEnv } from './support/env.js';
-import { BUDGETS, costPerSet, costTable, type SetCost } from '../scripts/bench/catalogue.js';
+import { readFileSync } from 'node:fs';
+import { BUDGETS, costPerSet, costTable, readmeTable, type SetCost } from '../scripts/bench/catalogue.js';
 
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'sync_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
@@ -51,14 +52,7 @@ describe('tool catalogue', () => {
 
   it(`keeps tools/list within its token budgets: default sets ${BUDGETS.default}, every set ${BUDGETS.all}, any one tool ${BUDGETS.tool}`, async () => {
     // Counting is deterministic, so this holds in CI; every description change, and every new tool, is weighed here.
-    const costs = await costPerSet(async (toolsets) => {
-      const server = await offlineServer({ toolsets });
-      try {
-        return (await server.client.listTools()).tools;
-      } finally {
-        await server.close();
-      }
-    });
+    const costs = await setCosts();
     console.info(`tools/list, o200k tokens per tool set:\n${costTable(costs)}`);
     const of = (set: SetCost['set']) => costs.find((cost) => cost.set === set)!;
     expect(of('default').tokens).toBeLessThanOrEqual(BUDGETS.default);
@@ -67,10 +61,30 @@ describe('tool catalogue', () => {
     for (const tool of of('all').tools) expect(tool.tokens, tool.name).toBeLessThanOrEqual(BUDGETS.tool);
   });
 
+  it('shows each set\'s tools and cost in the README as npm run tokens prints them', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme, 'README.md "Tool sets": paste the table that npm run tokens prints').toContain(readmeTable(await setCosts()));
+  });
+
   it('matches the reviewed schema snapshot (every change to what an agent sees is reviewed)', async () => {
     await expect(JSON.stringify(tools, null, 2) + '\n').toMatchFileSnapshot('__snapshots__/tools.json');
   });
 });
+
+let counted: Promise<SetCost[]> | undefined;
+
+/** What each tool set's tools/list costs, counted once for the tests that need it. */
+function setCosts(): Promise<SetCost[]> {
+  counted ??= costPerSet(async (toolsets) => {
+    const server = await offlineServer({ toolsets });
+    try {
+      return (await server.client.listTools()).tools;
+    } finally {
+      await server.close();
+    }
+  });
+  return counted;
+}
 
 describe('--read-only', () => {
   it('lists only read-only tools, and a write tool cannot be called', async () => {

@@ -1,11 +1,11 @@
 /**
  * Item 1: what the tool catalogue costs in every conversation, on the exact tools/list result a host receives:
  * for each tool set alone, for the default sets, and for every set together, against the budgets below.
- * `npm run tokens` and the catalogue test print the same table.
+ * `npm run tokens` and the catalogue test print the same table; readmeTable is the README's form of it.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { DEFAULT_TOOLSETS, TOOLSET_NAMES, type ToolsetName } from '../../src/toolsets.js';
+import { DEFAULT_TOOLSETS, TOOLSET_NAMES, TOOLSETS, type ToolsetName } from '../../src/toolsets.js';
 import { count, figure, type Figure } from './report.js';
 import { startServerProcess } from './server-process.js';
 
@@ -47,6 +47,21 @@ export function costTable(costs: SetCost[]): string {
     .sort((a, b) => b.tokens - a.tokens)
     .map((tool) => `${tool.name.padEnd(22)} ${(sets.get(tool.name) ?? '').padEnd(12)} ${String(tool.tokens).padStart(5)}`);
   return [`${'set'.padEnd(15)} tools  tokens  budget`, ...rows, '', `${'tool'.padEnd(22)} ${'set'.padEnd(12)} tokens (≤ ${BUDGETS.tool} each)`, ...tools].join('\n');
+}
+
+/**
+ * The README's table of tool sets, as Markdown: what each set is for, its tools and what it costs. `npm run
+ * tokens` prints it, and the catalogue test holds the README to it.
+ */
+export function readmeTable(costs: SetCost[]): string {
+  const rows = costs.flatMap(({ set, tools, tokens }) => {
+    if (set === 'default') return [];
+    if (set === 'all') return [`| \`all\` | every set | ${tools.length} tools | ${count(tokens)} |`];
+    const label = DEFAULT_TOOLSETS.includes(set) ? `\`${set}\` (default)` : `\`${set}\``;
+    const names = tools.length ? tools.map((tool) => `\`${tool.name}\``).join(', ') : '—';
+    return [`| ${label} | ${TOOLSETS[set]} | ${names} | ${tools.length ? count(tokens) : '—'} |`];
+  });
+  return ['| set | for | tools | tokens |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 export interface Catalogue {
