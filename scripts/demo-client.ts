@@ -25,12 +25,28 @@ export function step(title: string): void {
   console.log(`\n▶ ${title}`);
 }
 
-/** Follows get_study once a second while the study is ACTIVE, printing places taken; returns the last read. */
+/** Submission statuses of work handed in (the rest are still working, or gave the place back). */
+const SUBMITTED = new Set(['AWAITING REVIEW', 'APPROVED', 'REJECTED']);
+
+/** An amount of the API's minor units (pence, cents) as a person reads it, with the figure a tool takes. */
+export function money(minor: number, currency: string): string {
+  const amount = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(minor / 100);
+  return `${amount} (${minor} ${currency} minor units)`;
+}
+
+/**
+ * Follows get_study once a second while the study is ACTIVE, printing places taken and, once they are all
+ * taken, how many of those people have submitted; returns the last read.
+ */
 export async function untilSubmitted(session: DemoSession, studyId: string): Promise<Record<string, any>> {
   step('get_study until every place is submitted');
   let progress = await session.call('get_study', { study_id: studyId });
   while (progress.status === 'ACTIVE') {
-    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
+    const places = `${progress.places_taken}/${progress.total_available_places} places taken`;
+    const submitted = Object.entries(progress.submissions_by_status as Record<string, number>)
+      .filter(([status]) => SUBMITTED.has(status))
+      .reduce((sum, [, count]) => sum + count, 0);
+    console.log(`  ${places}${progress.places_taken === progress.total_available_places ? `, ${submitted} submitted` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     progress = await session.call('get_study', { study_id: studyId });
   }

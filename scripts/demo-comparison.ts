@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
+import { money, startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
 
 const outputs = fileURLToPath(new URL('../../scripts/demo-comparison.jsonl', import.meta.url));
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     estimated_completion_time: 6,
     annotators_per_task: 5,
   });
-  console.log(`  study ${study.id}: ${study.total_available_places} places, quoted ${study.total_cost} ${study.currency} minor units`);
+  console.log(`  study ${study.id}: ${study.total_available_places} places, quoted ${money(study.total_cost, study.currency)}`);
   await call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
 
   const progress = await untilSubmitted(session, study.id);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   step('export_labels format "preference" (prompt / chosen / rejected)');
   const file = join(exportDir, 'preferences.jsonl');
   const exported = await call('export_labels', { batch_id: made.batch_id, file_path: file, format: 'preference' });
-  console.log(`  ${exported.rows} training pairs; ${exported.no_winner} comparisons without a winner left out${exported.warning ? ` (${exported.warning})` : ''}`);
+  console.log(`  ${exported.rows} training pairs written; ${exported.warning ?? 'every judged comparison has a winner.'}`);
   const [first] = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
   if (first) {
     console.log(`  e.g. ${first.prompt_id}: chosen ${first.chosen_model} over ${first.rejected_model}, votes ${JSON.stringify(first.votes)}, agreement ${first.agreement}`);
@@ -80,7 +80,7 @@ function printRanking(ranked: Record<string, any>): void {
   }
   if (ranked.win_rates) {
     const names: string[] = ranked.win_rates.models;
-    console.log(`  win rates, row over column: ${''.padEnd(2)}${names.map((name) => name.slice(0, 8).padStart(9)).join('')}`);
+    console.log(`  ${'win rates, row over column:'.padEnd(28)}${names.map((name) => name.slice(0, 8).padStart(9)).join('')}`);
     names.forEach((name, i) => {
       const cells = (ranked.win_rates.matrix[i] as (number | null)[]).map((rate) => (rate === null ? '–' : `${Math.round(rate * 100)}%`).padStart(9));
       console.log(`  ${name.padEnd(28)}${cells.join('')}`);

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
+import { money, startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
 
 const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.url));
 
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     annotators_per_task: 5,
   });
   console.log(`  study ${study.id}: ${study.status}, ${study.total_available_places} places × ${study.reward}p`);
-  console.log(`  quoted total: ${study.total_cost} ${study.currency} minor units (fees and VAT included)`);
+  console.log(`  quoted total: ${money(study.total_cost, study.currency)}, fees and VAT included`);
 
   step('publish_study, first without confirmation');
   const quote = await call('publish_study', { study_id: study.id });
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   if (rerun.items === 0) console.log(`  ${rerun.message}`);
   else {
     console.log(`  ${rerun.items} contested reviews → dataset ${rerun.dataset_id}, batch ${rerun.batch_id}, study ${rerun.study_id} (${rerun.status})`);
-    console.log(`  quoted: ${rerun.total_cost} ${rerun.currency} minor units for ${rerun.total_available_places} places; publish_study would spend it`);
+    console.log(`  quoted: ${money(rerun.total_cost, rerun.currency)} for ${rerun.total_available_places} places; publish_study would spend it`);
   }
 
   printAgreement(summary);
