@@ -9,6 +9,10 @@ import type {
   AppendResult,
   Batch,
   BatchExport,
+  BulkBonus,
+  Filter,
+  FilterSearchPage,
+  ParticipantGroup,
   BatchResponse,
   BatchSync,
   Dataset,
@@ -80,6 +84,9 @@ export interface LegacyInstructions {
  */
 const INSTRUCTIONS_GONE = [404, 410, 422];
 
+/** An API older than the filter search answers these for its path. */
+const SEARCH_MISSING = [404, 405, 410, 501];
+
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_BACKOFF_MS = 30_000;
 /** A list longer than this many pages is taken for an API that pages in circles (20,000 items at 20 a page). */
@@ -104,6 +111,8 @@ export class ProlificClient {
   private readonly retryBaseMs: number;
   /** The server makes one client per process, so this is the process's limiter. */
   private readonly limiter: UpstreamLimiter;
+  /** Prolific's clock minus this machine's, from the latest Date header. */
+  private clock: { offsetMs: number } | undefined;
 
   constructor(options: ProlificClientOptions) {
     const url = new URL(options.baseUrl);
@@ -409,6 +418,79 @@ export class ProlificClient {
     await this.call('POST', '/api/v1/submissions/bulk-approve/', { body, signal, allowEmpty: true, allowScalar: true });
   }
 
+  // Audience and money: who may take part, who is left out, bonuses (digest prolific-audience-2026 §1, §3, §5)
+
+  /** The whole catalogue; with the workspace it includes its participant groups and previous studies as choices. */
+  listFilters(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Filter>> {
+    return this.readAll('/api/v1/filters/', { workspace_id: workspaceId }, signal);
+  }
+
+  /**
+   * Prolific's ranked keyword search (newer than the 2026-08 spec); undefined where the API does not offer it.
+   * The docs do not name the query parameter: `q`, as the choices search takes.
+   */
+  async searchFilters(query: { q: string; workspace_id: string; limit: number; offset: number }, signal?: AbortSignal): Promise<FilterSearchPage | undefined> {
+    const { q, workspace_id, limit, offset } = query;
+    return this.json('GET', '/api/v1/filters/search/', {
+      query: { q, workspace_id, limit: String(limit), offset: String(offset) },
+      signal,
+      tolerate: SEARCH_MISSING,
+    });
+  }
+
+  /** 0 means fewer than 25: Prolific hides smaller counts. */
+  async countEligible(body: { filters: ApiObject[]; workspace_id: string }, signal?: AbortSignal): Promise<number> {
+    const answer = await this.json<{ count?: unknown }>('POST', '/api/v1/eligibility-count/', { body, signal });
+    if (typeof answer.count !== 'number') throw new ProlificNetworkError('The eligibility count answered without a numeric count.');
+    return answer.count;
+  }
+
+  createParticipantGroup(
+    body: { name: string; workspace_id: string; description?: string; participant_ids: string[] },
+    signal?: AbortSignal,
+  ): Promise<ParticipantGroup> {
+    return this.json('POST', '/api/v1/participant-groups/', { body, signal });
+  }
+
+  listParticipantGroups(workspaceId: string, signal?: AbortSignal): Promise<ListResult<ParticipantGroup>> {
+    return this.readAll('/api/v1/participant-groups/', { workspace_id: workspaceId }, signal);
+  }
+
+  getParticipantGroup(groupId: string, signal?: AbortSignal): Promise<ParticipantGroup> {
+    return this.json('GET', `/api/v1/participant-groups/${seg(groupId)}/`, { signal });
+  }
+
+  /** Renames only: `participant_ids` here would replace every member. */
+  renameParticipantGroup(groupId: string, name: string, signal?: AbortSignal): Promise<ParticipantGroup> {
+    return this.json('PATCH', `/api/v1/participant-groups/${seg(groupId)}/`, { body: { name }, signal });
+  }
+
+  async deleteParticipantGroup(groupId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('DELETE', `/api/v1/participant-groups/${seg(groupId)}/`, { signal, allowEmpty: true });
+  }
+
+  listParticipantGroupMembers(groupId: string, signal?: AbortSignal): Promise<ListResult<{ participant_id: string }>> {
+    return this.readAll(`/api/v1/participant-groups/${seg(groupId)}/participants/`, {}, signal);
+  }
+
+  /** Sets a bonus up without paying it. `csv_bonuses` lines are `<participant id>,<amount>` in MAJOR units (1.50 = £1.50). */
+  createBonusPayments(body: { study_id: string; csv_bonuses: string }, signal?: AbortSignal): Promise<BulkBonus> {
+    return this.json('POST', '/api/v1/submissions/bonus-payments/', { body, signal });
+  }
+
+  /** Pays a bonus set up before. Not idempotent: every call pays again, so it is never retried. */
+  async payBonusPayments(bonusId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('POST', `/api/v1/bulk-bonus-payments/${seg(bonusId)}/pay/`, { signal, allowEmpty: true, allowScalar: true });
+  }
+
+  /**
+   * Prolific's clock, from the Date header of its latest answer, carried forward by this machine's clock;
+   * undefined before any answer. Time windows over Prolific's records use it, so a wrong local clock cannot move them.
+   */
+  serverNow(): number | undefined {
+    return this.clock && Date.now() + this.clock.offsetMs;
+  }
+
   // Plumbing
 
   /**
@@ -495,6 +577,8 @@ export class ProlificClient {
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
       const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
+      const date = Date.parse(String(answer.headers['date'] ?? ''));
+      if (Number.isFinite(date)) this.clock = { offsetMs: date - Date.now() };
       const deprecation = readDeprecation(answer.headers);
       if (answer.status >= 300) {
         if (options.tolerate?.includes(answer.status)) return { body: undefined as T, deprecation };
@@ -591,12 +675,17 @@ async function firstLine(body: Readable): Promise<string> {
 const FIRST_LINE_LIMIT = 1 << 20;
 
 /**
- * Reads never change anything, the cost calculator is arithmetic, and an appended record sent again is not
- * stored twice; everything else may create or spend.
+ * Reads never change anything, the cost calculator and the eligibility count are arithmetic, and an appended
+ * record sent again is not stored twice; everything else may create or spend.
  */
 function isSafeToRepeat(method: Method, path: string): boolean {
   return (
-    method === 'GET' || method === 'PATCH' || method === 'PUT' || path === '/api/v1/study-cost-calculator/' || /\/datasets\/[^/]+\/datapoints$/.test(path)
+    method === 'GET' ||
+    method === 'PATCH' ||
+    method === 'PUT' ||
+    path === '/api/v1/study-cost-calculator/' ||
+    path === '/api/v1/eligibility-count/' ||
+    /\/datasets\/[^/]+\/datapoints$/.test(path)
   );
 }
 
