@@ -21,6 +21,12 @@ import exportLabels from './export_labels.js';
 import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
+import findFilters from './find_filters.js';
+import countParticipants from './count_participants.js';
+import payBonuses from './pay_bonuses.js';
+
+/** Tool set "audience" (issue 16's tool sets): who may take part, and money beyond a study's rewards. */
+export const audienceTools = [findFilters, countParticipants, payBonuses] as unknown as ToolDefinition[];
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
@@ -46,4 +52,5 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
+  ...audienceTools,
 ] as unknown as ToolDefinition[];

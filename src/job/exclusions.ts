@@ -73,7 +73,7 @@ export async function foldBlocklists(client: ProlificClient, filters: readonly A
   };
 }
 
-export interface LeftOut {
+export interface LeftOut extends ApiObject {
   groups: { id: string; name?: string; participant_count: number }[];
   /** The first LISTED of them. */
   participant_ids: string[];

@@ -30,17 +30,18 @@ export class Catalogue {
 }
 
 /** The workspace's catalogue; `fresh` reads it again (a group or study made since the last read). */
-export async function readCatalogue(client: ProlificClient, workspaceId: string, signal: AbortSignal, fresh = false): Promise<Catalogue> {
+export async function readCatalogue(client: ProlificClient, workspaceId: string | undefined, signal: AbortSignal, fresh = false): Promise<Catalogue> {
   let perWorkspace = catalogues.get(client);
   if (!perWorkspace) catalogues.set(client, (perWorkspace = new Map()));
-  const cached = perWorkspace.get(workspaceId);
+  const key = workspaceId ?? '';
+  const cached = perWorkspace.get(key);
   if (cached && !fresh && Date.now() - cached.at < CACHE_MS) return cached.value;
   const value = client.listFilters(workspaceId, signal).then(({ results }) => new Catalogue(results.filter((filter) => typeof filter?.filter_id === 'string')));
   const entry = { at: Date.now(), value };
-  perWorkspace.set(workspaceId, entry);
+  perWorkspace.set(key, entry);
   // A failed read is not kept, so the next call tries again.
   value.catch(() => {
-    if (perWorkspace.get(workspaceId) === entry) perWorkspace.delete(workspaceId);
+    if (perWorkspace.get(key) === entry) perWorkspace.delete(key);
   });
   return value;
 }

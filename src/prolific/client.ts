@@ -421,8 +421,8 @@ export class ProlificClient {
   // Audience and money: who may take part, who is left out, bonuses (digest prolific-audience-2026 §1, §3, §5)
 
   /** The whole catalogue; with the workspace it includes its participant groups and previous studies as choices. */
-  listFilters(workspaceId: string, signal?: AbortSignal): Promise<ListResult<Filter>> {
-    return this.readAll('/api/v1/filters/', { workspace_id: workspaceId }, signal);
+  listFilters(workspaceId: string | undefined, signal?: AbortSignal): Promise<ListResult<Filter>> {
+    return this.readAll('/api/v1/filters/', workspaceId ? { workspace_id: workspaceId } : {}, signal);
   }
 
   /**
