@@ -50,13 +50,16 @@ export async function oneSpendAtATime<T>(client: ProlificClient, spend: () => Pr
 /** A bonus this process paid (or may have: an answer lost), counted against the limit for a day. */
 export function rememberBonus(client: ProlificClient, studyId: string, amount: number): void {
   const list = paidHere.get(client) ?? [];
-  list.push({ at: Date.now(), studyId, amount });
+  list.push({ at: now(client), studyId, amount });
   paidHere.set(client, list);
 }
 
-/** Now by the earlier of Prolific's clock and this machine's: a clock running fast must not shorten the window. */
+/**
+ * Now by Prolific's clock, which dates the records the window is laid over (this machine's before any answer):
+ * a local clock running fast or slow cannot move the window.
+ */
 function now(client: ProlificClient): number {
-  return Math.min(Date.now(), client.serverNow() ?? Number.POSITIVE_INFINITY);
+  return client.serverNow() ?? Date.now();
 }
 
 export async function spentInLastDay(client: ProlificClient, signal: AbortSignal): Promise<DaySpend> {
@@ -90,7 +93,7 @@ export async function spentInLastDay(client: ProlificClient, signal: AbortSignal
     }),
   );
   const seen = new Set(recent.map((study) => study.id));
-  const mine = (paidHere.get(client) ?? []).filter((paid) => paid.at >= Date.now() - DAY_MS);
+  const mine = (paidHere.get(client) ?? []).filter((paid) => paid.at >= since);
   paidHere.set(client, mine);
   for (const paid of mine) {
     if (seen.has(paid.studyId)) continue;
