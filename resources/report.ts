@@ -1,5 +1,5 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ServerDeps } from '../src/server.js';
+import type { ServerDeps } from '../src/mcp/deps.js';
 import { readResource } from './read.js';
 
 /**

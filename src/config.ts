@@ -19,7 +19,7 @@ export interface Config {
   maxRetries?: number;
   /** PROLIFIC_MAX_CONCURRENCY: requests to the Prolific API at once, from the whole process. */
   maxConcurrency?: number;
-  /** Folders upload_file may read from (positional arguments, then PROLIFIC_UPLOAD_ROOTS); empty means the client's roots or the working directory. */
+  /** Folders file paths may point into (positional arguments, then PROLIFIC_UPLOAD_ROOTS); empty means the client's roots or the working directory over stdio, and no files at all over HTTP. */
   uploadRoots: string[];
   maxUploadBytes: number;
   /** PROLIFIC_MCP_APPS=0 sets it false: no study dashboard for hosts that render MCP Apps. On otherwise. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { createServer } from './server.js';
-import { log, registerSecret } from './log.js';
+import { createServer } from './mcp/server.js';
+import { log, registerSecret } from './util/log.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') {
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   if (config.http) {
-    const { serveHttp } = await import('./http-transport.js');
+    const { serveHttp } = await import('./mcp/http-transport.js');
     const http = await serveHttp(config, config.http);
     const drainSeconds = config.http.drainSeconds;
     // Calls in flight finish (within the grace period) before the listener, and then the sandbox, go away.
@@ -55,6 +55,11 @@ async function main(argv: string[]): Promise<void> {
       await http.close();
     });
     const guard = config.http.token ? 'bearer token required' : 'loopback only, no token';
+    log(
+      config.uploadRoots.length
+        ? `file paths (uploads, exports): only inside ${config.uploadRoots.join(', ')}`
+        : 'file paths (uploads, exports) are refused: no upload roots configured (set PROLIFIC_UPLOAD_ROOTS or list folders after the options); inline rows still work',
+    );
     log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
     return;
   }

@@ -1,5 +1,5 @@
-import { defineTool } from '../src/tool.js';
-import { audienceOut, filtersArg, prolificId } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { audienceOut, filtersArg, prolificId } from '../src/util/shapes.js';
 import { checkAudience } from '../src/job/audience.js';
 import { countEligible, describeFilters } from '../src/job/eligibility.js';
 import { readCatalogue } from '../src/job/filter-catalogue.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, text } from '../src/shapes.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, text } from '../src/util/shapes.js';
 import { matchChoices, readCatalogue, searchFilters, terms } from '../src/job/filter-catalogue.js';
 import type { Filter } from '../src/prolific/types.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { audienceOut, prolificId, studyOut } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { audienceOut, prolificId, studyOut } from '../src/util/shapes.js';
 import type { StudyCost, StudyCostBreakdown } from '../src/prolific/types.js';
 import { viewAudience } from '../src/job/audience.js';
 

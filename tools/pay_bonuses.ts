@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool, type ToolContext } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
 import { refuseRepeats, type Bonus } from '../src/job/bonus-csv.js';
 import { earlierPayment, openQuote, payQuote, quoteKey, setUpBonuses, type BonusQuote } from '../src/job/bonuses.js';
 import { approveSpend, availableBalance, spendWithinLimit } from '../src/job/spend-approval.js';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { deprecationOut, prolificId } from '../src/shapes.js';
-import { instructionSchema } from '../src/instructions.js';
-import { describeDeprecation } from '../src/deprecation.js';
-import { list, questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { deprecationOut, prolificId } from '../src/util/shapes.js';
+import { instructionSchema } from '../src/job/instructions.js';
+import { describeDeprecation } from '../src/mcp/deprecation.js';
+import { list, questionsOf, readBatch, visibleFields } from '../src/job/batch-items.js';
 import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({

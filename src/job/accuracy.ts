@@ -4,9 +4,9 @@
  * least accurate out of a follow-up and pay_bonuses rewards the most accurate by it, so the figure an agent
  * reads in a summary is the one these act on.
  */
-import type { ToolContext } from '../tool.js';
-import { readLabelSource, type LabelSource } from '../labels-source.js';
-import { resolveMethod } from '../label-args.js';
+import type { StepContext } from './context.js';
+import { readLabelSource, type LabelSource } from './labels-source.js';
+import { resolveMethod } from './label-args.js';
 import type { Method } from '../stats/labels.js';
 
 export interface Accuracy {
@@ -17,7 +17,7 @@ export interface Accuracy {
   byParticipant: Map<string, number | null>;
 }
 
-export async function readAccuracy(context: ToolContext, batchId: string, method?: Method): Promise<Accuracy> {
+export async function readAccuracy(context: StepContext, batchId: string, method?: Method): Promise<Accuracy> {
   return accuracyOf(await readLabelSource(context, [batchId], false), method);
 }
 

@@ -3,7 +3,8 @@
  * the catalogue, and what a person wants to know of them (who may take part, how many, who was left out).
  */
 import type { ApiObject, Study } from '../prolific/types.js';
-import { ToolError, type ToolContext } from '../tool.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
 import { readCatalogue } from './filter-catalogue.js';
 import { checkFilters, refuseBothAudiences } from './filter-check.js';
 import { countEligible, describeFilters, poolWarning, type Eligible } from './eligibility.js';
@@ -17,7 +18,7 @@ export interface CheckedAudience {
 
 /** Checks an agent's filters for a study or a count in `workspaceId`; refuses filters with filter_set_id. */
 export async function checkAudience(
-  { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
+  { client, signal }: Pick<StepContext, 'client' | 'signal'>,
   workspaceId: string | undefined,
   args: { filters?: unknown[] | undefined; filter_set_id?: string | undefined; exclude?: readonly string[] | undefined },
 ): Promise<CheckedAudience> {
@@ -46,7 +47,7 @@ export interface AudienceView extends ApiObject {
  * for the person watching, so a part Prolific will not give is left out rather than failing the call.
  */
 export async function viewAudience(
-  { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
+  { client, signal }: Pick<StepContext, 'client' | 'signal'>,
   study: Study,
   workspaceId: string | undefined,
 ): Promise<{ view: AudienceView; warnings: string[] }> {

@@ -3,7 +3,7 @@
  * (1.50 = £1.50) and no header row, although every other amount in its API is in minor units: pence sent
  * as they are would pay 100 times over. Everything else in this server counts minor units.
  */
-import { ToolError } from '../tool.js';
+import { ToolError } from '../errors.js';
 
 /** Prolific recommends at most this many ids per set-up request. */
 export const MAX_LINES = 200;

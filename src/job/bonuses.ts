@@ -6,7 +6,7 @@
  */
 import type { ProlificClient } from '../prolific/client.js';
 import { ProlificApiError, ProlificNetworkError } from '../prolific/errors.js';
-import { ToolError } from '../tool.js';
+import { ToolError } from '../errors.js';
 import { bonusChunks, type Bonus } from './bonus-csv.js';
 import { rememberBonus } from './spending.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProlificClient } from '../prolific/client.js';
 import type { ApiObject, ParticipantGroup, Study } from '../prolific/types.js';
-import { createOnce } from '../create-once.js';
+import { createOnce } from './create-once.js';
 
 export const BLOCKLIST = 'participant_group_blocklist';
 /** Participant ids listed in a result; the count covers the rest. */

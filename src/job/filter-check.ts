@@ -4,7 +4,7 @@
  * filter's own, and `and`/`or` groups are checked all the way down. Every problem is named in one go.
  */
 import type { ApiObject, Filter } from '../prolific/types.js';
-import { ToolError } from '../tool.js';
+import { ToolError } from '../errors.js';
 import { nearest, words } from '../util/nearest.js';
 import type { Catalogue } from './filter-catalogue.js';
 

@@ -5,8 +5,22 @@
  */
 import type { ProlificClient } from '../prolific/client.js';
 import type { Study } from '../prolific/types.js';
-import { ToolError, type ToolContext } from '../tool.js';
+import type { Config } from '../config.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
 import { checkDailyLimit, oneSpendAtATime } from './spending.js';
+
+/** A yes/no question put to the person (the client's form elicitation); undefined when the client cannot ask. */
+export type AskPerson = (params: {
+  message: string;
+  requestedSchema: { type: 'object'; properties: Record<string, { type: 'boolean'; title: string }>; required: string[] };
+}) => Promise<{ action: string; content?: Record<string, unknown> }>;
+
+/** What a spend needs of the call that makes it; the MCP layer's ToolContext is one. */
+export interface SpendContext extends StepContext {
+  readonly config: Config;
+  readonly elicit: AskPerson | undefined;
+}
 
 export type Balance = { available: number; currency?: string; workspace: string } | { unchecked: string };
 
@@ -35,7 +49,7 @@ export interface Spend {
 export type Approval = { approved: true; note: string } | { approved: false; message: string };
 
 /** Refuses what no approval could allow (ToolError), else asks for or checks the person's approval. */
-export async function approveSpend(context: ToolContext, spend: Spend): Promise<Approval> {
+export async function approveSpend(context: SpendContext, spend: Spend): Promise<Approval> {
   const { config } = context;
   const { total, currency, terms, balance } = spend;
   if (config.maxPublishCost !== undefined && total > config.maxPublishCost) {
@@ -80,7 +94,7 @@ export async function approveSpend(context: ToolContext, spend: Spend): Promise<
  * Spends, one spend of this process at a time, after checking the daily limit once more: other spends may have
  * happened while the person was deciding.
  */
-export async function spendWithinLimit<T>(context: ToolContext, spend: Pick<Spend, 'total' | 'currency' | 'verb' | 'terms' | 'nothing'>, act: () => Promise<T>): Promise<T> {
+export async function spendWithinLimit<T>(context: SpendContext, spend: Pick<Spend, 'total' | 'currency' | 'verb' | 'terms' | 'nothing'>, act: () => Promise<T>): Promise<T> {
   return oneSpendAtATime(context.client, async () => {
     await checkDailyLimit(context, { total: spend.total, currency: spend.currency, what: `${spend.verb} ${spend.terms}`, nothing: spend.nothing });
     return act();

@@ -8,7 +8,9 @@
  */
 import type { ProlificClient } from '../prolific/client.js';
 import type { Study, StudyCost } from '../prolific/types.js';
-import { ToolError, type ToolContext } from '../tool.js';
+import type { Config } from '../config.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
 
 export const DAY_MS = 24 * 60 * 60_000;
 
@@ -115,7 +117,7 @@ export function bonusesOf(cost: StudyCost): number {
  * `nothing` says what did not happen ("Nothing was published.").
  */
 export async function checkDailyLimit(
-  { client, config, signal }: Pick<ToolContext, 'client' | 'config' | 'signal'>,
+  { client, config, signal }: Pick<StepContext, 'client' | 'signal'> & { readonly config: Config },
   spend: { total: number; currency: string; what: string; nothing: string },
 ): Promise<string | undefined> {
   const limit = config.maxSpendPerDay;

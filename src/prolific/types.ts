@@ -269,3 +269,9 @@ export interface BulkBonus extends ApiObject {
   vat?: number;
   total_amount: number;
 }
+
+/** What the legacy instructions endpoint said: its list, or undefined when it no longer serves the batch. */
+export interface LegacyInstructions {
+  results: Instruction[] | undefined;
+  deprecation?: Deprecation;
+}

@@ -17,10 +17,15 @@ export class RecordingStdioTransport implements Transport {
   private child?: ChildProcessWithoutNullStreams;
   private exited?: Promise<void>;
 
-  constructor(private readonly command: string, private readonly args: string[], private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly options: { cwd?: string } = {},
+  ) {}
 
   async start(): Promise<void> {
-    const child = spawn(this.command, this.args, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.command, this.args, { env: this.env, cwd: this.options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
     child.stderr.setEncoding('utf8');

@@ -1,12 +1,13 @@
 /** An UNPUBLISHED study for a READY batch, with its quote: what create_study and rerun_contested both make. */
-import type { Batch, Study } from './prolific/types.js';
-import type { ApiObject } from './prolific/types.js';
-import { ProlificNetworkError } from './prolific/errors.js';
+import type { Batch, Study } from '../prolific/types.js';
+import type { ApiObject } from '../prolific/types.js';
+import { ProlificNetworkError } from '../prolific/errors.js';
 import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
-import { ToolError, type ToolContext } from './tool.js';
-import { createExclusionGroup, dropExclusionGroup, nameAfterStudy, withBlocklist } from './job/exclusions.js';
-import { viewAudience, type AudienceView } from './job/audience.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
+import { createExclusionGroup, dropExclusionGroup, nameAfterStudy, withBlocklist } from './exclusions.js';
+import { viewAudience, type AudienceView } from './audience.js';
 
 export interface DraftStudyFields extends ApiObject {
   name: string;
@@ -30,7 +31,7 @@ export interface DraftStudy {
  * workspace, which a blocklist filter on the study names (src/job/exclusions.ts).
  */
 export async function createDraftStudy(
-  { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
+  { client, signal }: Pick<StepContext, 'client' | 'signal'>,
   batch: Batch,
   fields: DraftStudyFields,
   annotatorsPerTask: number,
