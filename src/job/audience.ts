@@ -28,7 +28,7 @@ export async function checkAudience(
       'Leaving participants out puts a participant_group_blocklist filter on the study, and Prolific does not combine filters with filter_set_id. Give the filter set\'s filters as filters instead. Nothing was created.',
     );
   }
-  if (!args.filters) return { filters: undefined, mapped: [] };
+  if (!args.filters?.length) return { filters: args.filters && [], mapped: [] };
   const catalogue = await readCatalogue(client, workspaceId, signal);
   return checkFilters(args.filters, catalogue, () => readCatalogue(client, workspaceId, signal, true));
 }
