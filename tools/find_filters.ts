@@ -19,7 +19,7 @@ export default defineTool({
     'Search Prolific\'s participant filters by words ("first language English", "UK residents"). Gives filter_id, type, question, choices as id → label (put ids in selected_values) or a range\'s min/max. With filter_id: that filter\'s choices, paged.',
   input: {
     query: text(200).optional(),
-    filter_id: z.string().max(100).optional().describe('List this filter\'s choices (matching query, if given)'),
+    filter_id: prolificId('filter').optional().describe('List this filter\'s choices (matching query, if given)'),
     offset: z.int().min(0).max(100_000).optional(),
     workspace_id: prolificId('workspace').optional(),
   },
