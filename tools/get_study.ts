@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineTool } from '../src/mcp/tool.js';
 import { audienceOut, prolificId, studyOut } from '../src/util/shapes.js';
-import type { StudyCost, StudyCostBreakdown } from '../src/prolific/types.js';
+import type { StudyCost } from '../src/prolific/types.js';
 import { viewAudience } from '../src/job/audience.js';
+import { partTotal } from '../src/job/spending.js';
 
 /** Enough to review a batch's worth by hand; the counts cover the rest. */
 const AWAITING_LISTED = 100;
@@ -47,15 +48,10 @@ export default defineTool({
  * the answer carries no amount.
  */
 function spentOn(cost: StudyCost): { spent: number; spent_on: { rewards: number; bonuses: number } } | undefined {
-  const rewards = sum(cost.rewards);
-  const bonuses = sum(cost.bonuses);
+  const rewards = partTotal(cost.rewards);
+  const bonuses = partTotal(cost.bonuses);
   if (rewards === undefined && bonuses === undefined) return undefined;
   return { spent: (rewards ?? 0) + (bonuses ?? 0), spent_on: { rewards: rewards ?? 0, bonuses: bonuses ?? 0 } };
-}
-
-function sum(part: StudyCostBreakdown | null | undefined): number | undefined {
-  const known = [part?.rewards, part?.fees, part?.tax].map((entry) => entry?.amount).filter((amount): amount is number => typeof amount === 'number');
-  return known.length ? known.reduce((total, amount) => total + amount, 0) : undefined;
 }
 
 /** Very quick submissions are the usual sign of careless work (rejection category TOO_QUICKLY). */

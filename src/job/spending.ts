@@ -7,7 +7,7 @@
  * process paid are remembered for 24 hours to cover that, which a restart forgets (docs/audience-and-money.md).
  */
 import type { ProlificClient } from '../prolific/client.js';
-import type { Study, StudyCost } from '../prolific/types.js';
+import type { Study, StudyCost, StudyCostBreakdown } from '../prolific/types.js';
 import type { Config } from '../config.js';
 import { ToolError } from '../errors.js';
 import type { StepContext } from './context.js';
@@ -105,10 +105,15 @@ export async function spentInLastDay(client: ProlificClient, signal: AbortSignal
   return { spent: studies + bonuses, studies, bonuses, counted };
 }
 
+/** Rewards, fees and tax of one part of a study's cost (its rewards, or its bonuses); undefined without any amount. */
+export function partTotal(part: StudyCostBreakdown | null | undefined): number | undefined {
+  const known = [part?.rewards, part?.fees, part?.tax].map((entry) => entry?.amount).filter((amount): amount is number => typeof amount === 'number');
+  return known.length ? known.reduce((total, amount) => total + amount, 0) : undefined;
+}
+
 /** Rewards, fees and tax of the bonuses paid on a study. */
 export function bonusesOf(cost: StudyCost): number {
-  const parts = cost.bonuses ?? {};
-  return [parts.rewards, parts.fees, parts.tax].reduce((sum, part) => sum + (typeof part?.amount === 'number' ? part.amount : 0), 0);
+  return partTotal(cost.bonuses) ?? 0;
 }
 
 /**
