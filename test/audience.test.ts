@@ -49,16 +49,25 @@ describe('targeting: from words to filter ids, checked before anything is made',
     expect(found.data.filters.length).toBeLessThanOrEqual(5);
   });
 
-  it('matches the catalogue here when the API has no search, with the same ids', async () => {
-    const old = await startEnv({ sandbox: { filterSearch: false } as never });
+  it('matches the catalogue here when the API has no search (404), with the same ids, and stops asking it', async () => {
+    const old = await startEnv();
     try {
-      const found = ok(await old.call('find_filters', { query: UK_ENGLISH }));
-      expect(choiceOf(found.filters, /country of residence/i, 'United Kingdom')).toEqual(uk);
-      expect(choiceOf(found.filters, /first language/i, 'English')).toEqual(english);
-      expect(requestsTo(old, 'GET', /\/filters\/search\/?$/)).toBeGreaterThan(0);
+      old.sandbox.faults.add({ kind: 'status', status: 404, path: /^\/api\/v1\/filters\/search\/?$/, times: Infinity });
+      for (let round = 0; round < 2; round++) {
+        const found = ok(await old.call('find_filters', { query: UK_ENGLISH }));
+        expect(choiceOf(found.filters, /country of residence/i, 'United Kingdom')).toEqual(uk);
+        expect(choiceOf(found.filters, /first language/i, 'English')).toEqual(english);
+      }
+      expect(old.sandbox.faults.hits).toEqual([1]);
     } finally {
       await old.close();
     }
+  });
+
+  it('uses Prolific\'s search where the API has it', async () => {
+    const before = requestsTo(env, 'GET', /^\/api\/v1\/filters\/search\/?$/);
+    ok(await env.call('find_filters', { query: 'handedness' }));
+    expect(requestsTo(env, 'GET', /^\/api\/v1\/filters\/search\/?$/)).toBe(before + 1);
   });
 
   it('pages through many filters and through one filter\'s choices', async () => {
@@ -91,8 +100,8 @@ describe('targeting: from words to filter ids, checked before anything is made',
   it('says "fewer than 25" for a pool Prolific hides, never nobody', async () => {
     const listed = await catalogue(env);
     const age = listed.find((filter) => filter.type === 'range' && filter.data_type === 'integer' && /age/i.test(filter.title));
-    const rare = ok(await env.call('count_participants', { filters: [uk, english, { filter_id: age.filter_id, selected_range: { lower: age.max, upper: age.max } }] }));
-    expect(rare.eligible_participants).toBe('fewer than 25 (Prolific hides smaller counts)');
+    const rare = await env.call('count_participants', { filters: [uk, english, { filter_id: age.filter_id, selected_range: { lower: age.max, upper: age.max } }] });
+    expect(ok(rare).eligible_participants).toBe('fewer than 25 (Prolific hides smaller counts)');
     expect(rare.text).not.toMatch(/nobody|"eligible_participants":0/);
   });
 
@@ -115,7 +124,7 @@ describe('targeting: from words to filter ids, checked before anything is made',
       ],
     });
     expect(refused.isError).toBe(true);
-    expect(refused.text).toContain(`filters[0].filter_id "country-of-residence" is not a Prolific filter; nearest: ${uk.filter_id}`);
+    expect(refused.text).toMatch(new RegExp(`filters\\[0\\]\\.filter_id "country-of-residence" is not a Prolific filter; nearest: [^\\n]*\\b${uk.filter_id}\\b`));
     expect(refused.text).toContain(`filters[1].selected_values[0]: "Englsh" is not a choice of ${english.filter_id}; nearest: ${english.selected_values[0]} (English)`);
     expect(refused.text).toContain('filters[2].selected_range.lower');
     expect(refused.text).toContain('filters[2].selected_range.upper');

@@ -38,7 +38,7 @@ export default defineTool({
       const filter = catalogue.byId.get(args.filter_id);
       if (!filter) throw new ToolError(`${args.filter_id} is not a Prolific filter id; search with query to find one.`);
       const all = Object.keys(filter.choices ?? {});
-      const matched = args.query ? matchChoices(filter, terms(args.query)) : all;
+      const matched = args.query ? matchChoices(filter, terms(args.query), true) : all;
       const page = matched.slice(offset, offset + CHOICES_PER_PAGE);
       const choices = all.length ? { choices: pick(filter, page), choices_total: all.length, ...(args.query ? { choices_matching: matched.length } : {}) } : {};
       const row = { ...head(filter), ...(filter.type === 'range' ? range(filter) : {}), ...choices };

@@ -68,24 +68,27 @@ export function terms(query: string): Term[] {
   return [...new Set(words(query).filter((word) => !STOP.has(word)))].map((word) => [[word], ...(ALIASES[word] ?? [])]);
 }
 
-/** The same word, or the same stem: "residents" finds "residence", "language" "languages", but "english" not "england". */
-function sameWord(asked: string, found: string): boolean {
-  if (asked === found) return true;
+/**
+ * The same word, or the same stem: "residents" finds "residence", "language" "languages", but "english" not
+ * "england". With `prefix`, for browsing one filter's choices, any start of a word finds it ("eng", "English").
+ */
+function sameWord(asked: string, found: string, prefix = false): boolean {
+  if (asked === found || (prefix && found.startsWith(asked))) return true;
   if (asked.length < 4 || found.length < 4) return false;
   let shared = 0;
   while (shared < asked.length && asked[shared] === found[shared]) shared++;
   return shared >= Math.min(5, asked.length, found.length);
 }
 
-function contains(text: readonly string[], sequence: readonly string[]): boolean {
+function contains(text: readonly string[], sequence: readonly string[], prefix: boolean): boolean {
   for (let start = 0; start + sequence.length <= text.length; start++) {
-    if (sequence.every((word, offset) => sameWord(word, text[start + offset] as string))) return true;
+    if (sequence.every((word, offset) => sameWord(word, text[start + offset] as string, prefix))) return true;
   }
   return false;
 }
 
-function mentions(text: readonly string[], term: Term): boolean {
-  return term.some((sequence) => contains(text, sequence));
+function mentions(text: readonly string[], term: Term, prefix = false): boolean {
+  return term.some((sequence) => contains(text, sequence, prefix));
 }
 
 /** Where a word is found says how much it tells: a title or id more than a description. */
@@ -99,13 +102,13 @@ export interface FilterMatch {
 }
 
 /** Choice ids whose labels the terms name, those naming the most terms first. */
-export function matchChoices(filter: Filter, query: Term[]): string[] {
+export function matchChoices(filter: Filter, query: Term[], prefix = false): string[] {
   if (!query.length) return [];
   const scored: { id: string; hits: number; exact: boolean; index: number }[] = [];
   let index = 0;
   for (const [id, label] of Object.entries(filter.choices ?? {})) {
     const text = words(String(label));
-    const hits = query.filter((term) => mentions(text, term)).length;
+    const hits = query.filter((term) => mentions(text, term, prefix)).length;
     // A label every word of which was asked for ("English") beats one that merely contains a word ("English (Old)").
     if (hits) scored.push({ id, hits, exact: text.every((word) => query.some((term) => term.some((sequence) => sequence.some((w) => sameWord(w, word))))), index });
     index++;
@@ -113,17 +116,31 @@ export function matchChoices(filter: Filter, query: Term[]): string[] {
   return scored.sort((a, b) => b.hits - a.hits || Number(b.exact) - Number(a.exact) || a.index - b.index).map((choice) => choice.id);
 }
 
+/** The words of a filter a query may name, by where they stand. */
+function fieldsOf(filter: Filter) {
+  return {
+    id: words(filter.filter_id),
+    title: words(filter.title ?? ''),
+    question: words(filter.question ?? ''),
+    description: words(filter.description ?? ''),
+  };
+}
+
+/**
+ * The terms left to name choices once the filter's own name and question took theirs: in "first language
+ * English", "language" names the First Language filter, not its choice "Sign language".
+ */
+function choiceTerms(filter: Filter, query: Term[]): Term[] {
+  const { id, title, question } = fieldsOf(filter);
+  return query.filter((term) => ![id, title, question].some((text) => mentions(text, term)));
+}
+
 /** Every filter the words point at, best first; ties keep the catalogue's order. */
 export function matchCatalogue(catalogue: Catalogue, query: Term[]): FilterMatch[] {
   const found: (FilterMatch & { index: number })[] = [];
   catalogue.filters.forEach((filter, index) => {
-    const fields = {
-      id: words(filter.filter_id),
-      title: words(filter.title ?? ''),
-      question: words(filter.question ?? ''),
-      description: words(filter.description ?? ''),
-    };
-    const choices = matchChoices(filter, query);
+    const fields = fieldsOf(filter);
+    const choices = matchChoices(filter, choiceTerms(filter, query));
     const choiceText = choices.flatMap((id) => words(String(filter.choices?.[id] ?? '')));
     let score = 0;
     for (const term of query) {
@@ -163,8 +180,10 @@ export async function searchFilters(
   if (searched && searched.results.length) {
     const matches = searched.results.map((hit) => {
       const filter = catalogue.byId.get(hit.filter_id) ?? hit;
+      const ours = matchChoices(filter, choiceTerms(filter, asked));
+      // Prolific matches loosely ("is" finds Israel); its choices are shown only where the words name none here.
       const theirs = Object.keys(hit.choices ?? {}).filter((id) => filter.choices?.[id] !== undefined);
-      return { filter, score: 0, choices: [...new Set([...matchChoices(filter, asked), ...theirs])] };
+      return { filter, score: 0, choices: ours.length ? ours : theirs };
     });
     return { matches, total: searched.meta?.count ?? page.offset + matches.length, ranked: 'prolific' };
   }
