@@ -82,9 +82,11 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
     const bonuses = [{ participant_id: people[3], amount: 25 }];
     const quote = ok(await env.call('pay_bonuses', { study_id: studyId, bonuses }));
     const pays = requests(env, 'POST', PAY).length;
+    const before = await bonusesPaid(env, studyId);
     const outcomes = await Promise.all([1, 2].map(() => env.call('pay_bonuses', { study_id: studyId, bonuses, confirm_total_cost: quote.total_cost })));
     expect(outcomes.filter((outcome) => !outcome.isError && outcome.data.paid).length).toBe(1);
     expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
+    await expect.poll(() => bonusesPaid(env, studyId)).toBe(before + quote.total_cost);
   });
 
   it('on a lost answer to the pay call: says the outcome is unknown and how to check, never retries, and pays nothing on a repeat', async () => {
@@ -100,8 +102,8 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
     expect(lost.text).toContain('spent_on.bonuses');
     expect(lost.text).toContain(`stood at ${before} before this payment; ${before + quote.total_cost} means these were paid`);
     expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
-    // The sandbox applied the payment before dropping the answer: what get_study shows is the way to know.
-    expect(ok(await env.call('get_study', { study_id: studyId })).spent_on.bonuses).toBe(before + quote.total_cost);
+    // The sandbox took the payment before dropping the answer: what get_study shows, once Prolific has paid, is the way to know.
+    await expect.poll(async () => ok(await env.call('get_study', { study_id: studyId })).spent_on.bonuses).toBe(before + quote.total_cost);
     const repeat = await env.call('pay_bonuses', { study_id: studyId, bonuses, confirm_total_cost: quote.total_cost });
     expect(repeat.isError).toBe(true);
     expect(repeat.text).toContain('sent for payment with no answer');
@@ -236,6 +238,8 @@ describe('PROLIFIC_MAX_SPEND_PER_DAY: from Prolific\'s records, across calls, re
     const people = await participantsOf(one, big.id);
     const first = ok(await two.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[0], amount: 50 }] }));
     ok(await two.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[0], amount: 50 }], confirm_total_cost: first.total_cost }));
+    // Prolific pays bonuses within minutes; until then they are not in its records (docs/audience-and-money.md).
+    await expect.poll(() => bonusesPaid(one, big.id)).toBe(first.total_cost);
     const spent = big.total_cost + first.total_cost;
     const pays = requests(one, 'POST', PAY).length;
     const over = Math.ceil((LIMIT - spent) / 1.4) + 10;
@@ -252,6 +256,8 @@ describe('PROLIFIC_MAX_SPEND_PER_DAY: from Prolific\'s records, across calls, re
       const a = await draft(fresh, 'A', 2);
       const b = await draft(fresh, 'B', 2);
       expect(a.total_cost + b.total_cost).toBeGreaterThan(LIMIT);
+      // Slow reads of the records leave each call room to check while the other is still checking.
+      fresh.sandbox.faults.add({ kind: 'delay', method: 'GET', path: '/api/v1/studies/', delayMs: 150, times: Infinity });
       const outcomes = await Promise.all([a, b].map((study) => fresh.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost })));
       expect(outcomes.filter((outcome) => !outcome.isError).length).toBe(1);
       expect(await spentToday(fresh)).toBeLessThanOrEqual(LIMIT);

@@ -114,7 +114,8 @@ function failure(outcome: Exclude<Awaited<ReturnType<typeof payQuote>>, { kind: 
   const part = quote.parts[outcome.part];
   const size = part?.participants.length ?? 0;
   if (outcome.kind === 'unknown') {
-    const watch = before === undefined ? '' : ` Its bonuses stood at ${before} before this payment; ${before + (part?.total ?? 0)} means these were paid.`;
+    const watch =
+      before === undefined ? '' : ` Its bonuses stood at ${before} before this payment; ${before + (part?.total ?? 0)} means these were paid (unless other bonuses were still being paid then).`;
     return `${done}the request to pay ${size} bonuses (${part?.total} ${currency} minor units) got no answer (${outcome.reason}), so they may or may not have been paid. Do not pay them again until you have checked: Prolific pays within minutes, and get_study shows the study's bonuses in spent_on.bonuses.${watch} If they were not paid, call pay_bonuses without confirm_total_cost for a new quote.`;
   }
   const left = quote.parts.slice(outcome.part).flatMap((p) => p.participants);
