@@ -214,3 +214,85 @@ describe('targeting: from words to filter ids, checked before anything is made',
     expect(again.filter((id: string) => people.includes(id)).length).toBeGreaterThan(0);
   });
 });
+
+describe('rerun_contested leaves out the annotators below an accuracy, and the follow-up never includes them', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startEnv();
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('puts those summarize_responses rates below exclude_below_accuracy, and those the first round left out, in a group of the follow-up\'s own', async () => {
+    const rows = Array.from({ length: 8 }, (_, index) => ({ text: `Review number ${index + 1}.`, META_ID: `r${index + 1}` }));
+    const { batchId } = await readyBatch(env, 4, { rows });
+    const found = ok(await env.call('find_filters', { query: UK_ENGLISH }));
+    const uk = choiceOf(found.filters, /country of residence/i, 'United Kingdom');
+    // The first round already leaves someone out: they must stay out of the follow-up too.
+    const banned = await firstTaker(env, uk);
+    const first = ok(
+      await env.call('create_study', {
+        batch_id: batchId,
+        name: 'Round one',
+        description: 'D',
+        reward: 100,
+        estimated_completion_time: 5,
+        annotators_per_task: 5,
+        filters: [uk],
+        exclude_participants: [banned],
+      }),
+    );
+    ok(await env.call('publish_study', { study_id: first.id, confirm_total_cost: first.total_cost }));
+    await untilSubmitted(env, first.id);
+    const firstPeople = (await sandboxApi(env, 'GET', `/api/v1/studies/${first.id}/submissions/`)).body.results.map((s: { participant_id: string }) => s.participant_id);
+    expect(firstPeople).not.toContain(banned);
+
+    const summary = ok(await env.call('summarize_responses', { batch_id: batchId }));
+    const field = summary.method === 'dawid_skene' ? 'estimated_accuracy' : 'agreement_with_majority';
+    const judged = (summary.participants as Record<string, any>[]).filter((p) => typeof p[field] === 'number');
+    const values = [...new Set(judged.map((p) => p[field] as number))].sort((a, b) => a - b);
+    expect(values.length).toBeGreaterThan(1);
+    const threshold = values[values.length - 1] as number;
+    const weak = judged.filter((p) => p[field] < threshold).map((p) => p.participant_id as string);
+
+    const rerun = ok(
+      await env.call('rerun_contested', {
+        batch_id: batchId,
+        study_id: first.id,
+        below_confidence: 1,
+        annotators_per_task: 3,
+        reward: 100,
+        estimated_completion_time: 5,
+        exclude_below_accuracy: threshold,
+      }),
+    );
+    expect(rerun.items).toBeGreaterThan(0);
+    const left = rerun.audience.left_out;
+    const expected = [...new Set([...weak, banned])].sort();
+    expect(left.count).toBe(expected.length);
+    expect([...left.participant_ids].sort()).toEqual(expected.slice(0, 20));
+    expect(left.groups).toHaveLength(1);
+    expect(left.groups[0].id).not.toBe(first.audience.left_out?.groups[0].id);
+    expect(rerun.audience.who).toContain('Current Country of Residence: United Kingdom');
+    expect(rerun.message).toContain(`Left out ${weak.length} annotators with ${field} below ${threshold}`);
+
+    ok(await env.call('publish_study', { study_id: rerun.study_id, confirm_total_cost: rerun.total_cost }));
+    const done = await untilSubmitted(env, rerun.study_id);
+    expect(done.status).toBe('AWAITING REVIEW');
+    const takers = (await sandboxApi(env, 'GET', `/api/v1/studies/${rerun.study_id}/submissions/`)).body.results.map((s: { participant_id: string }) => s.participant_id);
+    expect(takers.length).toBe(rerun.total_available_places);
+    expect(takers.filter((id: string) => expected.includes(id))).toEqual([]);
+    // The follow-up drew on the same people: those not left out came back, so leaving the others out mattered.
+    expect(takers.filter((id: string) => firstPeople.includes(id)).length).toBeGreaterThan(0);
+  });
+});
+
+/** The participant who would take a place first in a study targeted so: the most active eligible person. */
+async function firstTaker(env: TestEnv, filter: { filter_id: string; selected_values: string[] }): Promise<string> {
+  const { batchId } = await readyBatch(env, 4);
+  const probe = ok(await env.call('create_study', { batch_id: batchId, name: 'Probe', description: 'D', reward: 100, estimated_completion_time: 5, filters: [filter] }));
+  ok(await env.call('publish_study', { study_id: probe.id, confirm_total_cost: probe.total_cost }));
+  await untilSubmitted(env, probe.id);
+  return (await sandboxApi(env, 'GET', `/api/v1/studies/${probe.id}/submissions/`)).body.results[0].participant_id;
+}
