@@ -13,7 +13,7 @@ const MAX_DEPTH = 5;
 const MAX_PROBLEMS = 12;
 /** Choices that are records of the workspace, which may be newer than the catalogue read. */
 const LIVE_CHOICES = new Set(['StudyID', 'ParticipantGroupID']);
-const PROLIFIC_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PARTICIPANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export interface CheckedFilters {
   /** What to send: only filter_id with selected_values, selected_range, weightings or selected_filters. */
@@ -114,7 +114,7 @@ class Checker {
     const choices = filter.choices;
     if (filter.data_type === 'ParticipantID' || !choices || typeof choices !== 'object') {
       // Participant lists have no catalogue of choices; Prolific checks the ids themselves.
-      if (filter.data_type === 'ParticipantID' && !PROLIFIC_ID.test(value)) return this.fail(`${at}: "${value}" is not a Prolific participant id.`);
+      if (filter.data_type === 'ParticipantID' && !PARTICIPANT_ID.test(value)) return this.fail(`${at}: "${value}" is not a Prolific participant id.`);
       return value;
     }
     if (Object.hasOwn(choices, value)) return value;
