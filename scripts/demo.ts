@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [server, '--sandbox'],
+    // The whole job, labels and approvals included: the default set and the results set.
+    args: [server, '--sandbox', '--toolsets', 'run,results,audience'],
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PROLIFIC_UPLOAD_ROOTS: [root, exportDir].join(delimiter) },
     stderr: 'ignore',

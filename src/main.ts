@@ -2,6 +2,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { createServer } from './mcp/server.js';
+import { loadCatalogue } from './mcp/catalogue.js';
 import { log, registerSecret } from './util/log.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
     log('PROLIFIC_TOKEN is not set: tools are listed, and each call explains how to set it (or start with --sandbox).');
   }
   if (config.readOnly) log('read-only: only tools that change nothing are offered');
+  const catalogue = await loadCatalogue();
 
   let closing = false;
   const shutdown = async () => {
@@ -45,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
 
   if (config.http) {
     const { serveHttp } = await import('./mcp/http-transport.js');
-    const http = await serveHttp(config, config.http);
+    const http = await serveHttp(config, config.http, catalogue);
     const drainSeconds = config.http.drainSeconds;
     // Calls in flight finish (within the grace period) before the listener, and then the sandbox, go away.
     cleanups.unshift(async () => {
@@ -63,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
     log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
     return;
   }
-  const server = createServer({ config });
+  const server = createServer({ config, catalogue });
   cleanups.unshift(() => server.close());
   process.stdin.on('end', shutdown);
   await server.connect(new StdioServerTransport());

@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 export default defineTool({
   name: 'count_participants',
+  toolset: 'audience',
   title: 'Count eligible participants',
   description: "How many participants the filters let take part, by Prolific's count (it hides counts under 25). Filters are checked like create_study's.",
   input: { filters: filtersArg, workspace_id: prolificId('workspace').optional() },

@@ -14,6 +14,7 @@ const QUESTION_LENGTH = 160;
 
 export default defineTool({
   name: 'find_filters',
+  toolset: 'audience',
   title: 'Find participant filters',
   description:
     'Search Prolific\'s participant filters by words ("first language English", "UK residents"). Gives filter_id, type, question, choices as id → label (put ids in selected_values) or a range\'s min/max. With filter_id: that filter\'s choices, paged.',

@@ -11,6 +11,7 @@ const AWAITING = 'AWAITING REVIEW';
 
 export default defineTool({
   name: 'get_study',
+  toolset: 'run',
   title: 'Get study',
   description:
     'Status, places taken, spent so far (rewards and bonuses apart), who may take part and who was left out, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',

@@ -25,9 +25,6 @@ import findFilters from './find_filters.js';
 import countParticipants from './count_participants.js';
 import payBonuses from './pay_bonuses.js';
 
-/** Tool set "audience" (issue 16's tool sets): who may take part, and money beyond a study's rewards. */
-export const audienceTools = [findFilters, countParticipants, payBonuses] as unknown as ToolDefinition[];
-
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
   listWorkspaces,
@@ -52,5 +49,7 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
-  ...audienceTools,
+  findFilters,
+  countParticipants,
+  payBonuses,
 ] as unknown as ToolDefinition[];

@@ -16,6 +16,7 @@ const minor = z.int().min(1).max(MOST_EACH);
 
 export default defineTool({
   name: 'pay_bonuses',
+  toolset: 'audience',
   title: 'Pay bonuses (spends money)',
   description:
     "Bonus a study's participants: bonuses [{participant_id, amount}], or accuracy_at_least with amount (on summarize_responses' estimates). Minor units. First call sets up and returns the total with fees; pay by calling again with the same bonuses and confirm_total_cost once the person agrees.",

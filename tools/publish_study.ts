@@ -7,6 +7,7 @@ import { approveSpend, availableBalance, spendWithinLimit } from '../src/job/spe
 
 export default defineTool({
   name: 'publish_study',
+  toolset: 'run',
   title: 'Publish study (spends money)',
   description:
     "Publish an UNPUBLISHED study; participants start and the total cost is charged. Without confirm_total_cost it returns the quote: show the person, and call again with confirm_total_cost = that quote only once they agree.",

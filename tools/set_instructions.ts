@@ -9,9 +9,10 @@ import type { ApiObject } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'set_instructions',
+  toolset: 'run',
   title: 'Set batch instructions',
   description:
-    "Make the batch's questions (asked about every datapoint) exactly this list, as its layout: a page of the dataset's shown fields, then these questions. Ones not listed by id are removed. Frozen once set up.",
+    "Set the batch's questions, asked about every datapoint below its shown fields, to exactly this list: description is the question; give an existing one's id to keep it. Frozen once set up.",
   input: {
     batch_id: prolificId('batch'),
     instructions: z.array(instructionSchema).min(1),
