@@ -60,7 +60,8 @@ export async function viewAudience(
     leftOut(client, filters, signal).catch(() => undefined),
   ]);
   if (signal.aborted) throw signal.reason;
-  const who = usesSet ? [`Filter set ${String(study.filter_set_id)}`] : filters.length ? describeFilters(filters, catalogue) : ['Everyone'];
+  const groupNames = new Map((excluded?.groups ?? []).flatMap((group) => (group.name ? [[group.id, group.name] as const] : [])));
+  const who = usesSet ? [`Filter set ${String(study.filter_set_id)}`] : filters.length ? describeFilters(filters, catalogue, groupNames) : ['Everyone'];
   const view: AudienceView = { who, ...(eligible !== undefined ? { eligible_participants: eligible } : {}), ...(excluded ? { left_out: excluded } : {}) };
   if (eligible !== undefined && study.status === 'UNPUBLISHED') {
     const warning = poolWarning(eligible, study.total_available_places);

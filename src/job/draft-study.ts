@@ -83,11 +83,12 @@ export async function createDraftStudy(
     if (group && !(error instanceof ToolError && error.cause instanceof ProlificNetworkError)) await dropExclusionGroup(client, group, signal);
     throw error;
   }
-  const [total_cost, renamed, shown] = await Promise.all([
+  const [total_cost, renamed] = await Promise.all([
     client.quoteCost({ reward: study.reward, total_available_places: study.total_available_places }, signal),
     group ? nameAfterStudy(client, group, study, signal) : undefined,
-    viewAudience({ client, signal }, { ...study, filters: study.filters ?? filters ?? [] }, workspace),
   ]);
+  // After the rename, so that the result names the group as it now is.
+  const shown = await viewAudience({ client, signal }, { ...study, filters: study.filters ?? filters ?? [] }, workspace);
   if (renamed) warnings.push(renamed);
   warnings.push(...shown.warnings);
   const view = { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) };

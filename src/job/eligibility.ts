@@ -29,21 +29,24 @@ export function poolWarning(eligible: Eligible, places: number): string | undefi
 
 const LABELS_SHOWN = 5;
 
-/** Each filter as a person reads it: "Current Country of Residence: United Kingdom", "Age: 18 to 30". */
-export function describeFilters(filters: readonly ApiObject[], catalogue: Catalogue | undefined): string[] {
-  return filters.map((filter) => describe(filter, catalogue));
+/**
+ * Each filter as a person reads it: "Current Country of Residence: United Kingdom", "Age: 18 to 30". `names`
+ * gives records newer than the catalogue read (a participant group made since) their names.
+ */
+export function describeFilters(filters: readonly ApiObject[], catalogue: Catalogue | undefined, names: ReadonlyMap<string, string> = new Map()): string[] {
+  return filters.map((filter) => describe(filter, catalogue, names));
 }
 
-function describe(given: ApiObject, catalogue: Catalogue | undefined): string {
+function describe(given: ApiObject, catalogue: Catalogue | undefined, names: ReadonlyMap<string, string>): string {
   const id = String(given.filter_id ?? '');
   if ((id === 'and' || id === 'or') && Array.isArray(given.selected_filters)) {
-    const parts = (given.selected_filters as ApiObject[]).map((inner) => describe(inner, catalogue));
+    const parts = (given.selected_filters as ApiObject[]).map((inner) => describe(inner, catalogue, names));
     return `(${parts.join(id === 'and' ? ' and ' : ' or ')})`;
   }
   const filter = catalogue?.byId.get(id);
   const title = filter?.title || id;
   if (Array.isArray(given.selected_values)) {
-    const labels = given.selected_values.map((value) => String(filter?.choices?.[String(value)] ?? value));
+    const labels = given.selected_values.map((value) => String(filter?.choices?.[String(value)] ?? names.get(String(value)) ?? value));
     const shown = labels.slice(0, LABELS_SHOWN).join(', ');
     return `${title}: ${shown}${labels.length > LABELS_SHOWN ? ` and ${labels.length - LABELS_SHOWN} more` : ''}`;
   }
