@@ -181,7 +181,10 @@ async function main(): Promise<void> {
   console.log(`  ${exported.rows} rows (${exported.method}) → ${exported.file_path}`);
   console.log(`  columns: ${exported.columns.join(' | ')}`);
 
-  step('rerun_contested (below_confidence 0.9, exclude_below_accuracy 0.7): a follow-up round without the weakest annotators, quoted, not published');
+  // The two least accurate annotators are left out: the threshold falls between the second and third worst.
+  const [, second, third] = summary.participants.map((p: Record<string, any>) => p.estimated_accuracy ?? p.agreement_with_majority);
+  const cut = Math.round(((second + third) / 2) * 1000) / 1000;
+  step(`rerun_contested (below_confidence 0.9, exclude_below_accuracy ${cut}): a follow-up round without the least accurate annotators, quoted, not published`);
   console.log(`  a review is contested when any of its questions is below 0.9; below it: ${contestedOn(summary, 0.9)}`);
   const rerun = await call('rerun_contested', {
     batch_id: batch.id,
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
     annotators_per_task: 3,
     reward: 150,
     estimated_completion_time: 8,
-    exclude_below_accuracy: 0.7,
+    exclude_below_accuracy: cut,
   });
   if (rerun.items === 0) console.log(`  ${rerun.message}`);
   else {
@@ -201,8 +204,10 @@ async function main(): Promise<void> {
     console.log(`  left out: ${left ? `${left.count} (${left.participant_ids.map((id: string) => id.slice(-6)).join(', ')})` : 'nobody'}; ${rerun.audience.eligible_participants} still eligible`);
   }
 
-  step('pay_bonuses (accuracy_at_least 0.9, 50p each): quoted, not paid');
-  const bonus = await call('pay_bonuses', { study_id: study.id, accuracy_at_least: 0.9, amount: 50 });
+  // The best two (summarize_responses lists annotators worst first): at least the second best's accuracy.
+  const best = Math.floor(summary.participants.map((p: Record<string, any>) => p.estimated_accuracy ?? p.agreement_with_majority).at(-2) * 1000) / 1000;
+  step(`pay_bonuses (accuracy_at_least ${best}, 50p each): the best annotators' bonus, quoted, not paid`);
+  const bonus = await call('pay_bonuses', { study_id: study.id, accuracy_at_least: best, amount: 50 });
   console.log(`  ${bonus.participants} annotators, ${bonus.total_cost} ${bonus.currency} minor units with fees and VAT; paid: ${bonus.paid}`);
   console.log(`  ${bonus.message}`);
 
