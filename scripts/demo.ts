@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   for (const filter of found.filters) {
     console.log(`  ${filter.filter_id.padEnd(30)} ${filter.title}: ${Object.entries(filter.choices ?? {}).map(([id, label]) => `${label} = ${id}`).join(', ') || `${filter.min}..${filter.max}`}`);
   }
-  const audience = [chosen(found.filters, /countr/i, 'United Kingdom'), chosen(found.filters, /first language/i, 'English')];
+  const audience = [chosen(found.filters, /country of residence/i, 'United Kingdom'), chosen(found.filters, /first language/i, 'English')];
   console.log(`  → filters ${JSON.stringify(audience)}`);
 
   step('count_participants');
