@@ -10,8 +10,18 @@ function requests(env: TestEnv, method: string, path: RegExp) {
   return env.sandbox.requests.filter((request) => request.method === method && path.test(new URL(request.url).pathname));
 }
 
+/** Every item of a sandbox list, page by page. */
+async function allOf(env: TestEnv, path: string): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  for (;;) {
+    const { results } = (await sandboxApi(env, 'GET', `${path}?limit=100&offset=${items.length}`)).body;
+    items.push(...results);
+    if (results.length < 100) return items;
+  }
+}
+
 async function participantsOf(env: TestEnv, studyId: string): Promise<string[]> {
-  return (await sandboxApi(env, 'GET', `/api/v1/studies/${studyId}/submissions/`)).body.results.map((s: { participant_id: string }) => s.participant_id);
+  return (await allOf(env, `/api/v1/studies/${studyId}/submissions/`)).map((s) => s.participant_id);
 }
 
 /** The study's bonuses so far, fees and tax included, as Prolific's cost endpoint has them. */
@@ -204,9 +214,8 @@ describe('PROLIFIC_MAX_SPEND_PER_DAY: from Prolific\'s records, across calls, re
   /** What the account spent on studies published in the sandbox's last 24 hours and their bonuses, by the sandbox's own records. */
   async function spentToday(env: TestEnv): Promise<number> {
     const since = env.sandbox.now() - 24 * HOUR;
-    const { results } = (await sandboxApi(env, 'GET', '/api/v1/studies/')).body;
     let sum = 0;
-    for (const study of results) {
+    for (const study of await allOf(env, '/api/v1/studies/')) {
       if (!study.published_at || Date.parse(study.published_at) < since) continue;
       sum += study.total_cost + (await bonusesPaid(env, study.id));
     }
@@ -274,4 +283,33 @@ describe('PROLIFIC_MAX_SPEND_PER_DAY: from Prolific\'s records, across calls, re
     expect(published.published).toBe(true);
     expect(published.message).toContain(`Spent in the last 24 hours: 0 of the daily limit ${LIMIT}`);
   });
+});
+
+describe('pay_bonuses to more than 200 participants', () => {
+  it('sets up and pays at most 200 a request, one request at a time, the total over all of them', async () => {
+    const env = await startEnv();
+    try {
+      const { batchId } = await readyBatch(env, 1);
+      const study = ok(await env.call('create_study', { batch_id: batchId, name: 'Many', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 55 }));
+      expect(study.total_available_places).toBe(220);
+      ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
+      env.sandbox.advanceClock(10 * 60_000);
+      const people = await participantsOf(env, study.id);
+      expect(people.length).toBe(220);
+      const bonuses = people.slice(0, 205).map((participant_id) => ({ participant_id, amount: 10 }));
+      const setUps = requests(env, 'POST', SET_UP).length;
+      const quote = ok(await env.call('pay_bonuses', { study_id: study.id, bonuses }));
+      const made = requests(env, 'POST', SET_UP).slice(setUps);
+      expect(made.map((request) => String((request.body as { csv_bonuses: string }).csv_bonuses).split('\n').length)).toEqual([200, 5]);
+      expect(quote.participants).toBe(205);
+      const pays = requests(env, 'POST', PAY).length;
+      const paid = ok(await env.call('pay_bonuses', { study_id: study.id, bonuses, confirm_total_cost: quote.total_cost }));
+      expect(paid.paid).toBe(true);
+      expect(requests(env, 'POST', PAY).length).toBe(pays + 2);
+      env.sandbox.advanceClock(60_000);
+      await expect.poll(() => bonusesPaid(env, study.id)).toBe(quote.total_cost);
+    } finally {
+      await env.close();
+    }
+  }, 60_000);
 });
