@@ -175,6 +175,25 @@ describe('targeting: from words to filter ids, checked before anything is made',
     expect(big.warnings).toContainEqual(expect.stringContaining(`Only ${made.audience.eligible_participants} participants are eligible for ${made.audience.eligible_participants + 10} places`));
   });
 
+  it('finds the exclusion group whose creation got no answer instead of making a second, and deletes it when Prolific refuses the study', async () => {
+    const { batchId } = await readyBatch(env);
+    const workspace = ok(await env.call('list_workspaces')).workspaces[0].id;
+    const groups = async () => (await sandboxApi(env, 'GET', `/api/v1/participant-groups/?workspace_id=${workspace}&active=true`)).body.results as { id: string; name: string }[];
+    const fields = { batch_id: batchId, description: 'D', reward: 100, estimated_completion_time: 5, filters: [uk], exclude_participants: ['cccccccccccccccccccccccc'] };
+    const before = (await groups()).length;
+    env.sandbox.faults.add({ kind: 'reset-after', method: 'POST', path: /^\/api\/v1\/participant-groups\/?$/ });
+    const made = ok(await env.call('create_study', { ...fields, name: 'Lost answer' }));
+    const now = await groups();
+    expect(now.length).toBe(before + 1);
+    expect(now.map((group) => group.name)).toContain(`Left out of "Lost answer" (${made.id})`);
+    expect(made.audience.left_out.groups[0].id).toBe(now.find((group) => group.name.includes(made.id))?.id);
+
+    env.sandbox.faults.add({ kind: 'status', status: 400, method: 'POST', path: /^\/api\/v1\/studies\/?$/ });
+    const refused = await env.call('create_study', { ...fields, name: 'Refused' });
+    expect(refused.isError).toBe(true);
+    expect((await groups()).length).toBe(before + 1);
+  });
+
   it('leaves the given annotators out through a participant group of the study\'s own, and they never take a place', async () => {
     const { batchId } = await readyBatch(env);
     const first = ok(await env.call('create_study', { batch_id: batchId, name: 'Round one', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 3, filters: [uk] }));
