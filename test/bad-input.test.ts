@@ -41,6 +41,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   find_filters: { query: 'first language' },
   count_participants: { filters: [] },
   pay_bonuses: { study_id: UNKNOWN_ID },
+  create_comparison: { name: 'C', rows: [{ prompt: 'P', model: 'm1', output: 'x' }, { prompt: 'P', model: 'm2', output: 'y' }] },
+  rank_models: { batch_id: UNKNOWN_ID },
 };
 
 function wrongType(schema: Schema): unknown {

@@ -24,6 +24,8 @@ import reviewSubmissions from './review_submissions.js';
 import findFilters from './find_filters.js';
 import countParticipants from './count_participants.js';
 import payBonuses from './pay_bonuses.js';
+import createComparison from './create_comparison.js';
+import rankModels from './rank_models.js';
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
@@ -52,4 +54,6 @@ export const allTools = [
   findFilters,
   countParticipants,
   payBonuses,
+  createComparison,
+  rankModels,
 ] as unknown as ToolDefinition[];
