@@ -173,10 +173,6 @@ export async function readBatch(client: ProlificClient, batchId: string, signal?
   return { batch, questions: legacy.results ?? [], legacy };
 }
 
-export async function batchQuestions(client: ProlificClient, batchId: string, signal?: AbortSignal): Promise<Instruction[]> {
-  return (await readBatch(client, batchId, signal)).questions;
-}
-
 /**
  * Where a person sees the annotator's screen for the batch's first task group, as Prolific's CLI builds it;
  * undefined before setup has made task groups. The task-groups endpoint is not in the public spec, so a
