@@ -162,6 +162,20 @@ describe('create_comparison', () => {
     expect(env.sandbox.state.datasets.size).toBe(before);
   });
 
+  it('names a misnamed column as such, once for a CSV file and per row for rows, and creates nothing', async () => {
+    const before = env.sandbox.state.datasets.size;
+    const csv = join(env.dir, 'answers.csv');
+    await writeFile(csv, ['prompt,model,answer', ...Array.from({ length: 50 }, (_, i) => `P${i % 10},m${i % 5},A${i}`)].join('\n'));
+    const file = await env.call('create_comparison', { name: 'Misnamed', file_path: csv });
+    expect(file.isError).toBe(true);
+    expect(file.text).toContain('has no "output" column, an unknown column "answer" (its header: prompt, model, answer)');
+    expect(file.text).not.toContain('data row');
+    const rows = await env.call('create_comparison', { name: 'Misnamed', rows: [{ prompt: 'P', model: 'x-one', answer: 'A' }, { prompt: 'P', model: 'x-two', output: 'B' }] });
+    expect(rows.isError).toBe(true);
+    expect(rows.text).toContain('rows item 0: unknown column "answer"');
+    expect(env.sandbox.state.datasets.size).toBe(before);
+  });
+
   it('refuses task details or questions that name a model, before anything is made', async () => {
     const before = env.sandbox.state.datasets.size;
     const named = await env.call('create_comparison', {

@@ -9,7 +9,8 @@ import { ToolError } from '../errors.js';
 import { resolveInsideRoots } from './upload-source.js';
 import { COMPARISON_COLUMNS, type Cell, type ModelOutput } from './comparison-pairs.js';
 
-const KNOWN = new Set(['prompt', 'model', 'output', 'prompt_id']);
+const REQUIRED = ['prompt', 'model', 'output'];
+const KNOWN = new Set([...REQUIRED, 'prompt_id']);
 const RESERVED = new Set<string>(Object.values(COMPARISON_COLUMNS));
 /** Rows named in one error; the rest are counted. */
 const LISTED = 8;
@@ -39,10 +40,17 @@ export async function outputsFromFile(filePath: string, roots: string[], maxByte
     }
   } else {
     const { parse } = await import('csv-parse/sync');
+    let header: string[] = [];
     try {
-      records = parse(text, { columns: (header: string[]) => header.map((name) => name.trim()), skip_empty_lines: true, relax_column_count: false });
+      records = parse(text, { columns: (names: string[]) => (header = names.map((name) => name.trim())), skip_empty_lines: true, relax_column_count: false });
     } catch (error) {
       throw new ToolError(`${filePath} cannot be read as CSV: ${error instanceof Error ? error.message : String(error)}. It needs a header row: prompt,model,output[,prompt_id].`);
+    }
+    // Said once for the file, rather than again in every row.
+    const missing = REQUIRED.filter((name) => !header.includes(name)).map((name) => `no "${name}" column`);
+    const unknown = header.filter((name) => !KNOWN.has(name) && !name.startsWith('META_')).map((name) => `an unknown column "${name}"`);
+    if (records.length && (missing.length || unknown.length)) {
+      throw new ToolError(`${filePath} has ${[...missing, ...unknown].join(', ')} (its header: ${header.join(', ')}). The header needs prompt, model, output and optionally prompt_id; other columns must start with META_ (hidden). Nothing was created.`);
     }
   }
   return checkOutputs(records, extension === '.jsonl' ? 'line' : 'data row');
@@ -62,6 +70,15 @@ export function checkOutputs(records: readonly unknown[], what = 'rows item'): M
     const fail = (message: string) => problems.push(`${where}: ${message}`);
     if (typeof record !== 'object' || record === null || Array.isArray(record)) return fail('not an object');
     const fields = record as Record<string, unknown>;
+    // Columns first: a misspelt "output" is better named as the unknown column it is than as a missing field.
+    const hidden: Record<string, Cell> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (KNOWN.has(name)) continue;
+      if (!name.startsWith('META_')) return fail(`unknown column "${name}": outputs take prompt, model, output, prompt_id, and META_ columns (hidden)`);
+      if (RESERVED.has(`${name}_A`) || RESERVED.has(name)) return fail(`column "${name}" clashes with a column comparisons keep for themselves; rename it`);
+      if (value !== null && typeof value === 'object') return fail(`${name} must be a string, number, boolean or null`);
+      hidden[name] = value as Cell;
+    }
     const prompt = stringOf(fields.prompt);
     const model = stringOf(fields.model)?.trim();
     const output = stringOf(fields.output);
@@ -74,14 +91,6 @@ export function checkOutputs(records: readonly unknown[], what = 'rows item'): M
       return fail('prompt_id must be a string or a number');
     }
     const promptId = givenId === undefined || givenId === null || givenId === '' ? prompt : String(givenId);
-    const hidden: Record<string, Cell> = {};
-    for (const [name, value] of Object.entries(fields)) {
-      if (KNOWN.has(name)) continue;
-      if (!name.startsWith('META_')) return fail(`unknown column "${name}": outputs take prompt, model, output, prompt_id, and META_ columns (hidden)`);
-      if (RESERVED.has(`${name}_A`) || RESERVED.has(name)) return fail(`column "${name}" clashes with a column comparisons keep for themselves; rename it`);
-      if (value !== null && typeof value === 'object') return fail(`${name} must be a string, number, boolean or null`);
-      hidden[name] = value as Cell;
-    }
     const earlier = textOf.get(promptId);
     if (earlier !== undefined && earlier !== prompt) return fail(`prompt_id "${promptId}" is used for two different prompt texts`);
     textOf.set(promptId, prompt);
