@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { readComparisons } from '../src/job/comparison-source.js';
-import type { Ranking } from '../src/stats/bradley-terry.js';
+import { rankModels, type Ranking } from '../src/stats/bradley-terry.js';
 
 /** As summarize_responses: both copies of the result stay under 20,000 tokens. */
 const BUDGET_CHARS = 20_000;
@@ -30,8 +30,6 @@ export default defineTool({
   async run(args, context) {
     const data = await readComparisons(context, args.batch_id, args.instruction_id);
     const { batch } = data;
-    // Loaded on first use, so that starting the server costs nothing for it.
-    const { rankModels } = await import('../src/stats/bradley-terry.js');
     const ranking = rankModels(data.judgements, { excludeSameSide: !args.keep_same_side });
     const judgedTasks = new Set(data.tasks).size;
     const head = {
