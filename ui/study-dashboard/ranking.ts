@@ -3,7 +3,7 @@
  * model's score with its 95% interval as a bar on one shared scale, the win rates between models, and the
  * position bias (how often annotators chose the response shown first).
  */
-import { card, h, num, percent, rec, recs, str, type Rec } from './dom.js';
+import { card, decimal, h, num, percent, rec, recs, str, type Rec } from './dom.js';
 
 /** Annotators listed under the position bias; the rest are in the tool's own result. */
 const ANNOTATOR_ROWS = 8;
@@ -26,10 +26,6 @@ const pair = (value: unknown): [number, number] | undefined => {
   const [low, high] = value.map(num);
   return low === undefined || high === undefined ? undefined : [low, high];
 };
-
-function fixed(value: number | undefined): string {
-  return value === undefined ? '–' : value.toFixed(2);
-}
 
 export function rankingView(ranking: Rec): HTMLElement[] {
   const models = recs(ranking.models);
@@ -62,7 +58,7 @@ function scoreCard(models: Rec[]): HTMLElement {
   const rows = models.map((model) => {
     const score = num(model.score);
     const interval = pair(model.ci95);
-    const scale = h('div', { class: 'scale', role: 'img', 'aria-label': score === undefined ? 'not judged' : `score ${fixed(score)}${interval ? `, 95% interval ${fixed(interval[0])} to ${fixed(interval[1])}` : ''}` });
+    const scale = h('div', { class: 'scale', role: 'img', 'aria-label': score === undefined ? 'not judged' : `score ${decimal(score)}${interval ? `, 95% interval ${decimal(interval[0])} to ${decimal(interval[1])}` : ''}` });
     const zero = h('span', { class: 'zero' });
     zero.style.left = `${at(0)}%`;
     scale.append(zero);
@@ -85,7 +81,7 @@ function scoreCard(models: Rec[]): HTMLElement {
       h('td', { class: 'rank' }, rank === undefined ? '–' : String(rank), range && range[0] !== range[1] ? h('span', { class: 'muted small' }, ` (${range[0]}–${range[1]})`) : null),
       h('td', { class: 'model-name' }, str(model.model) ?? ''),
       h('td', { class: 'interval' }, scale),
-      h('td', { class: 'score' }, fixed(score), interval ? h('span', { class: 'muted small' }, ` [${fixed(interval[0])}, ${fixed(interval[1])}]`) : null),
+      h('td', { class: 'score' }, decimal(score), interval ? h('span', { class: 'muted small' }, ` [${decimal(interval[0])}, ${decimal(interval[1])}]`) : null),
       h('td', {}, percent(num(model.win_rate))),
       h('td', { class: 'muted small' }, `${num(model.wins) ?? 0}–${num(model.losses) ?? 0}–${num(model.ties) ?? 0}`),
     );
