@@ -12,18 +12,30 @@ export interface DraftStudyFields extends ApiObject {
   project?: string | undefined;
 }
 
+/**
+ * With `reuseDraft`, a draft of the same name, reward, time and places per task already on the batch (left by an
+ * earlier call that failed after making it) is quoted again instead of a second one being created.
+ */
 export async function createDraftStudy(
   { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
   batch: Batch,
   fields: DraftStudyFields,
   annotatorsPerTask: number,
-): Promise<{ study: Study; total_cost: number; currency: string; warnings: string[] }> {
+  options: { reuseDraft?: boolean } = {},
+): Promise<{ study: Study; total_cost: number; currency: string; warnings: string[]; reused?: true }> {
   const workspace = batch.workspace_id;
   const me = await client.getMe(signal);
   const currency = me.currency_code ?? 'GBP';
   const warnings: string[] = [];
   if (workspace) {
     warnings.push(...(await checkPayRate(client, { workspace, currency, reward: fields.reward, minutes: fields.estimated_completion_time }, signal)));
+  }
+  if (options.reuseDraft) {
+    const draft = await findCreatedStudy(client, { name: fields.name, batchId: batch.id, since: Number.NEGATIVE_INFINITY }, signal);
+    if (draft && sameTerms(draft, fields, annotatorsPerTask)) {
+      const total_cost = await client.quoteCost({ reward: draft.reward, total_available_places: draft.total_available_places }, signal);
+      return { study: draft, total_cost, currency, warnings, reused: true };
+    }
   }
   let project = fields.project;
   if (!project && workspace) {
@@ -54,4 +66,13 @@ export async function createDraftStudy(
   });
   const total_cost = await client.quoteCost({ reward: study.reward, total_available_places: study.total_available_places }, signal);
   return { study, total_cost, currency, warnings };
+}
+
+function sameTerms(study: Study, fields: DraftStudyFields, annotatorsPerTask: number): boolean {
+  const places = (study.data_collection_metadata as { annotators_per_task?: unknown } | undefined)?.annotators_per_task;
+  return (
+    study.reward === fields.reward &&
+    study.estimated_completion_time === fields.estimated_completion_time &&
+    (places === undefined || places === annotatorsPerTask)
+  );
 }

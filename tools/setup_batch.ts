@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTool, ToolError } from '../src/tool.js';
 import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
 import { waitFor } from '../src/wait.js';
-import { createOnce } from '../src/create-once.js';
+import { setupOnce } from '../src/create-once.js';
 import { previewUrl, readBatch } from '../src/batch-items.js';
 import type { Dataset } from '../src/prolific/types.js';
 
@@ -35,19 +35,12 @@ export default defineTool({
     if (questions.length === 0) {
       throw new ToolError(`Batch ${args.batch_id} has no questions. Call set_instructions, or give batch_items with update_batch, first.`);
     }
-    await createOnce({
-      what: `Setting up batch ${args.batch_id}`,
-      attempt: () =>
-        client
-          .setupBatch(
-            args.batch_id,
-            { dataset_id: datasetId, ...(args.tasks_per_group === undefined ? {} : { tasks_per_group: args.tasks_per_group }) },
-            signal,
-          )
-          .then(() => true),
-      find: async () => ((await client.getBatch(args.batch_id, signal)).status === 'UNINITIALISED' ? undefined : true),
-      howToCheck: 'The batch still shows UNINITIALISED, so setup did not start; call setup_batch again.',
-    });
+    await setupOnce(
+      client,
+      args.batch_id,
+      { dataset_id: datasetId, ...(args.tasks_per_group === undefined ? {} : { tasks_per_group: args.tasks_per_group }) },
+      signal,
+    );
     if (!args.wait) return client.getBatch(args.batch_id, signal);
     const { value, timedOut } = await waitFor(
       { signal, progress },
