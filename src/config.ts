@@ -7,7 +7,7 @@ export interface Config {
   /** With --sandbox: its instructions endpoint works as before the sunset, for rehearsing legacy batches. */
   sandboxLegacyInstructions?: boolean;
   readOnly: boolean;
-  /** Publishing is refused above this total (minor units), whatever the confirmation. */
+  /** Publishing is refused above this total (minor units), whatever the confirmation; undefined only when PROLIFIC_MAX_PUBLISH_COST=none. */
   maxPublishCost?: number;
   timeoutMs?: number;
   /** Retries of a request that is safe to repeat, after a transient failure. */
@@ -40,6 +40,8 @@ import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const DEFAULT_BASE_URL = 'https://api.prolific.com';
+/** 200.00 in the account's currency, fees and VAT included: the desktop bundle's default too. */
+export const DEFAULT_MAX_PUBLISH_COST = 20_000;
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8765;
@@ -84,7 +86,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     ...(flags['legacy-instructions'] ? { sandboxLegacyInstructions: true } : {}),
     // Only ever switched on: no other flag or variable turns write tools back on.
     readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
-    maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
+    maxPublishCost: publishCap(env),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
     maxConcurrency: atLeastOne(env, 'PROLIFIC_MAX_CONCURRENCY'),
@@ -154,6 +156,16 @@ function httpSettings(hostFlag: string | undefined, portFlag: string | undefined
 export function isLoopbackHost(host: string): boolean {
   const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/** A cap unless it is switched off by name: an unset or empty variable (a bundle's blank field) keeps the default. */
+function publishCap(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.PROLIFIC_MAX_PUBLISH_COST?.trim().toLowerCase() === 'none') return undefined;
+  try {
+    return wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST') ?? DEFAULT_MAX_PUBLISH_COST;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.replace(/\.$/, '')}; or "none" for no cap.`);
+  }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
