@@ -164,11 +164,25 @@ describe('tool failures come back as actionable isError results', () => {
     const early = await env.call('transition_study', { study_id: study.id, action: 'PAUSE' });
     expect(early.isError).toBe(true);
     expect(early.text).toContain('400');
+    // START would publish a draft on Prolific: it is refused before anything is sent, pointing at publish_study.
+    const transitions = () => env.sandbox.requests.filter((r) => r.url.endsWith(`/studies/${study.id}/transition/`)).length;
+    const sent = transitions();
+    const start = await env.call('transition_study', { study_id: study.id, action: 'START' });
+    expect(start.isError).toBe(true);
+    expect(start.text).toContain('is UNPUBLISHED, and START only resumes a PAUSED study; nothing was sent');
+    expect(start.text).toContain('publish_study');
+    expect(transitions()).toBe(sent);
 
     ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'PAUSE' })).status).toBe('PAUSED');
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'START' })).status).toBe('ACTIVE');
+    // Already running: nothing to resume, nothing sent.
+    const running = transitions();
+    expect(ok(await env.call('transition_study', { study_id: study.id, action: 'START' })).status).toBe('ACTIVE');
+    expect(transitions()).toBe(running);
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'STOP' })).status).toBe('COMPLETED');
+    const finished = await env.call('transition_study', { study_id: study.id, action: 'START' });
+    expect(finished.text).toContain('is COMPLETED, and START only resumes a PAUSED study');
     const publish = await env.call('transition_study', { study_id: study.id, action: 'PUBLISH' });
     expect(publish.isError).toBe(true);
     expect(publish.text).toContain('action');
