@@ -34,6 +34,8 @@ export interface HttpSettings {
   maxInFlight: number;
   /** PROLIFIC_MCP_DRAIN_SECONDS: how long SIGTERM waits for requests in flight before exiting. */
   drainSeconds: number;
+  /** PROLIFIC_MCP_KEEPALIVE_MS: the gap between keep-alive comments on an answer still being worked on. */
+  keepAliveMs: number;
 }
 
 import { delimiter } from 'node:path';
@@ -46,6 +48,8 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8765;
 export const DEFAULT_MAX_INFLIGHT = 64;
+/** Well inside the 60 s idle timeout of common load balancers and proxies. */
+export const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Within Kubernetes' default 30 s grace period, with room to exit. */
 export const DEFAULT_DRAIN_SECONDS = 25;
 /** Shorter bearer tokens are guessable by anyone who can reach the port. */
@@ -149,7 +153,8 @@ function httpSettings(hostFlag: string | undefined, portFlag: string | undefined
     });
   const maxInFlight = atLeastOne(env, 'PROLIFIC_MCP_MAX_INFLIGHT') ?? DEFAULT_MAX_INFLIGHT;
   const drainSeconds = wholeNumber(env, 'PROLIFIC_MCP_DRAIN_SECONDS') ?? DEFAULT_DRAIN_SECONDS;
-  return { host, port, token, allowedOrigins, maxInFlight, drainSeconds };
+  const keepAliveMs = atLeastOne(env, 'PROLIFIC_MCP_KEEPALIVE_MS') ?? DEFAULT_KEEPALIVE_MS;
+  return { host, port, token, allowedOrigins, maxInFlight, drainSeconds, keepAliveMs };
 }
 
 /** localhost, 127.0.0.0/8 and ::1: addresses no other machine can reach. */

@@ -214,8 +214,8 @@ describe('Streamable HTTP', () => {
         const served = await getBatch(instance.url);
         expect(served.status).toBe(200);
         expect(served.body).toContain(batchId);
-        // Without a progress token there is nothing to stream: a plain JSON answer (with one, an event stream; see above).
-        expect(served.headers['content-type']).toContain('application/json');
+        // A tool call may wait on Prolific, so it streams (with keep-alive comments; see http-calls.test.ts).
+        expect(served.headers['content-type']).toContain('text/event-stream');
       });
     });
 
@@ -393,6 +393,7 @@ describe('Streamable HTTP', () => {
         ['PROLIFIC_MCP_MAX_INFLIGHT', '0', 'at least 1'],
         ['PROLIFIC_MAX_CONCURRENCY', '0', 'at least 1'],
         ['PROLIFIC_MCP_DRAIN_SECONDS', 'soon', 'a whole number'],
+        ['PROLIFIC_MCP_KEEPALIVE_MS', '0', 'at least 1'],
       ] as const) {
         const { code, stderr } = await startFailure(['--http', '--sandbox'], { [name]: value });
         expect(code, name).toBe(2);
