@@ -42,7 +42,7 @@ describe('Streamable HTTP', () => {
         const message = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : {};
         served.push({ instance, method: `${init?.method ?? 'GET'} ${message.method ?? ''}`.trim() });
         const response = await fetch(instances[instance]!.url, init);
-        bodies.push(response.clone().text());
+        bodies.push(response.clone().text().catch((error: unknown) => `(body unread: ${String(error)})`));
         return response;
       };
       client = new Client({ name: 'http-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
@@ -94,6 +94,13 @@ describe('Streamable HTTP', () => {
         argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
       });
       expect(completion.completion.values).toContain(batch.id);
+      const reportCompletion = await client.complete({
+        ref: { type: 'ref/resource', uri: 'prolific://batches/{batch_id}/report' },
+        argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
+      });
+      expect(reportCompletion.completion.values).toContain(batch.id);
+      // A stateless server cannot push, so it does not promise list-change announcements.
+      expect(client.getServerCapabilities()?.resources?.listChanged).toBe(false);
       const study = ok(
         await callTool(client, 'create_study', { batch_id: batch.id, name: 'S', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }),
       );

@@ -91,12 +91,14 @@ export default defineTool({
       made.push(`dataset ${datasetId}`);
       const copy = earlier?.batch ?? (await copyBatch(context, original, source.questions, name, workspace, datasetId));
       made.push(`batch ${copy.id}`);
+      if (!earlier) context.resourcesChanged();
       if (!earlier?.imported) {
         await progress(1, undefined, `Uploading ${rows.length} contested datapoints`);
         await uploadRows(context, datasetId, rows);
       }
       if (copy.status === 'UNINITIALISED') {
         await setupOnce(client, copy.id, { dataset_id: datasetId, tasks_per_group: Math.min(rows.length, tasksPerGroup(original)) }, signal);
+        context.resourcesChanged();
       }
       await progress(2, undefined, 'Setting up the follow-up batch');
       const { value: ready } = await waitFor(

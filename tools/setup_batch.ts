@@ -19,7 +19,7 @@ export default defineTool({
   },
   output: { ...batchOut.shape, preview_url: z.string().optional(), timed_out: z.boolean().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(args, { client, signal, progress }) {
+  async run(args, { client, signal, progress, resourcesChanged }) {
     const { batch, questions } = await readBatch(client, args.batch_id, signal);
     if (batch.status !== 'UNINITIALISED') {
       throw new ToolError(
@@ -41,6 +41,8 @@ export default defineTool({
       { dataset_id: datasetId, ...(args.tasks_per_group === undefined ? {} : { tasks_per_group: args.tasks_per_group }) },
       signal,
     );
+    // The resource list describes each batch by its status, which setup has changed.
+    resourcesChanged();
     if (!args.wait) return client.getBatch(args.batch_id, signal);
     const { value, timedOut } = await waitFor(
       { signal, progress },
