@@ -47,6 +47,8 @@ interface Refusal {
   code?: number;
   message: string;
   headers?: Record<string, string>;
+  /** The rest of the body is left unread and the connection closed after the answer, rather than drained. */
+  close?: boolean;
 }
 
 /** What the access log says of a request: never its arguments, which hold the user's data. */
@@ -227,17 +229,20 @@ function isJson(req: IncomingMessage): boolean {
  * the rest of a call, and so that the access log can name the method. Same bound, same answers.
  */
 function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: Refusal }> {
-  const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` } };
+  // Draining the rest would let a client hold the connection for as many bytes as it cares to send.
+  const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`, close: true } };
   if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.resolve(tooLarge);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Past the bound the rest is read and dropped, not kept, so that the 413 can be sent on a live connection.
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) resolve(tooLarge);
-      else chunks.push(chunk);
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(tooLarge);
+    };
+    req.on('data', onData);
     req.on('error', reject);
     // A client gone before the end of its body is answered with nothing; settling here frees what was read.
     req.on('close', () => resolve({ refusal: { status: 400, message: 'The request body ended early.' } }));
@@ -351,14 +356,45 @@ function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): vo
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  if (refusal.close) return answerAndClose(req, res, refusal);
   // The request is drained so the connection can be reused; its body is never read into memory.
   req.resume();
   jsonError(res, refusal);
 }
 
-function jsonError(res: ServerResponse, { status, code = -32000, message, headers }: Refusal): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+/** After a refusal sent with the body unread: how much more is dropped, for how long, before the connection is cut. */
+const LINGER = { bytes: MAX_BODY_BYTES, ms: 1000 };
+
+/**
+ * Sends the whole answer, then closes the connection instead of draining the body. Closing on a client still
+ * sending would reset the connection under its answer, so for a moment (and a bounded number of bytes) what
+ * arrives is dropped, as web servers' lingering close does; ending the answer then lets Node close it.
+ */
+function answerAndClose(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  const text = errorBody(refusal);
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...refusal.headers, Connection: 'close' });
+  res.write(text);
+  let left = LINGER.bytes;
+  const end = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(end, LINGER.ms);
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) end();
+  });
+  req.on('end', end);
+  req.resume();
+}
+
+function jsonError(res: ServerResponse, refusal: Refusal): void {
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', ...refusal.headers });
+  res.end(errorBody(refusal));
+}
+
+function errorBody({ code = -32000, message }: Refusal): string {
+  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 function corsHeaders(res: ServerResponse, origin: string): void {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -194,6 +195,36 @@ describe('Streamable HTTP', () => {
       });
       afterAll(async () => {
         await instance?.stop();
+      });
+
+      it('after a 413, closes the connection rather than reading whatever else the client sends', async () => {
+        const { hostname, port } = new URL(instance.url);
+        for (const framing of ['Content-Length: 1073741824', 'Transfer-Encoding: chunked']) {
+          const socket = connect(Number(port), hostname);
+          let answer = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (text: string) => (answer += text));
+          const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+          socket.on('error', () => undefined);
+          socket.write(`POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${HTTP_TOKEN}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n${framing}\r\n\r\n`);
+          const piece = Buffer.alloc(1024 * 1024, 'x');
+          const chunk = framing.startsWith('Transfer') ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+          // A server that drains would take all of this and wait for more; one that closes stops it long before.
+          let sent = 0;
+          let open = true;
+          void closed.then(() => (open = false));
+          while (open && sent < 256) {
+            if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+            sent += 1;
+          }
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
+          expect(open, framing).toBe(false);
+          expect(sent, framing).toBeLessThan(256);
+          expect(answer, framing).toMatch(/^HTTP\/1\.1 413/);
+          expect(answer.toLowerCase(), framing).toContain('connection: close');
+          socket.destroy();
+        }
+        expect((await getBatch(instance.url)).status).toBe(200);
       });
 
       it('answers /healthz and /readyz without credentials, with the version and no secret', async () => {
