@@ -1,8 +1,8 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ServerDeps } from '../src/server.js';
-import { completeBatchId } from '../src/complete.js';
+import type { ServerDeps } from '../src/mcp/deps.js';
+import { completeBatchId } from '../src/mcp/complete.js';
 import { readResource } from './read.js';
-import { readBatch } from '../src/batch-items.js';
+import { readBatch } from '../src/job/batch-items.js';
 
 /** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
 export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { describeFailure } from '../src/tool-errors.js';
+import { describeFailure } from '../src/mcp/tool-errors.js';
 
 /** Runs a resource read; any failure becomes a protocol error with the same advice a tool would give. */
 export async function readResource<T>(uri: URL, signal: AbortSignal, read: () => Promise<T>): Promise<T> {

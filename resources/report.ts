@@ -1,7 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ServerDeps } from '../src/server.js';
+import type { ServerDeps } from '../src/mcp/deps.js';
 import { readResource } from './read.js';
-import { completeBatchId } from '../src/complete.js';
+import { completeBatchId } from '../src/mcp/complete.js';
 
 /**
  * `prolific://batches/{batch_id}/report`: the batch's CSV report, the original datapoints with response

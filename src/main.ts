@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { createServer } from './server.js';
-import { log, registerSecret } from './log.js';
+import { createServer } from './mcp/server.js';
+import { log, registerSecret } from './util/log.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') {
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   if (config.http) {
-    const { serveHttp } = await import('./http-transport.js');
+    const { serveHttp } = await import('./mcp/http-transport.js');
     const http = await serveHttp(config, config.http);
     const drainSeconds = config.http.drainSeconds;
     // Calls in flight finish (within the grace period) before the listener, and then the sandbox, go away.

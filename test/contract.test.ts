@@ -31,7 +31,14 @@ function tableByMethod(): Map<string, OperationKey[]> {
   return byMethod;
 }
 
-const clientMembers = Object.getOwnPropertyNames(ProlificClient.prototype);
+/** Every member of a ProlificClient: the API areas' methods (copied onto it) and the request core's it extends. */
+const clientMembers = (() => {
+  const members = new Set<string>();
+  for (let prototype = ProlificClient.prototype; prototype !== Object.prototype; prototype = Object.getPrototypeOf(prototype)) {
+    for (const name of Object.getOwnPropertyNames(prototype)) members.add(name);
+  }
+  return [...members];
+})();
 
 /** `/api/v1/x/{}/y` for both a table key's path and a path written in a client method's source. */
 function shape(path: string): string {

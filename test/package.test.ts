@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { MANIFEST_SCHEMAS, getMcpConfigForManifest } from '@anthropic-ai/mcpb/node';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/mcp/server.js';
 import { callTool, ok } from './support/env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
-import { createOnce, newestNamed } from '../src/create-once.js';
-import { batchItems, checkDatasetFields } from '../src/batch-items.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, prolificId, taskDetails, text } from '../src/util/shapes.js';
+import { createOnce, newestNamed } from '../src/job/create-once.js';
+import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
 
 export default defineTool({
   name: 'create_batch',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { datasetOut, prolificId, text } from '../src/shapes.js';
-import { createOnce } from '../src/create-once.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { datasetOut, prolificId, text } from '../src/util/shapes.js';
+import { createOnce } from '../src/job/create-once.js';
 
 const FIELD_TYPES = ['text', 'image_url', 'audio_url', 'video_url', 'metadata', 'task_group_id'] as const;
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, studyOut, text } from '../src/shapes.js';
-import { createDraftStudy } from '../src/draft-study.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, studyOut, text } from '../src/util/shapes.js';
+import { createDraftStudy } from '../src/job/draft-study.js';
 
 const minutes = z.int().min(1).max(10_080);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { batchOut, prolificId, text } from '../src/shapes.js';
-import { createOnce, newestNamed } from '../src/create-once.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, prolificId, text } from '../src/util/shapes.js';
+import { createOnce, newestNamed } from '../src/job/create-once.js';
 
 export default defineTool({
   name: 'duplicate_batch',

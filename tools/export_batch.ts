@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
-import { resolveInsideRoots } from '../src/upload-source.js';
-import { checkTarget, writeTarget } from '../src/output-file.js';
-import { waitFor } from '../src/wait.js';
-import { createOnce } from '../src/create-once.js';
-import { zipEntries } from '../src/zip-entries.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
+import { resolveInsideRoots } from '../src/job/upload-source.js';
+import { checkTarget, writeTarget } from '../src/job/output-file.js';
+import { waitFor } from '../src/job/wait.js';
+import { createOnce } from '../src/job/create-once.js';
+import { zipEntries } from '../src/util/zip-entries.js';
 
 /** Prolific builds exports out of band; a batch of many thousand responses takes minutes. */
 const TIMEOUT_MS = 10 * 60_000;

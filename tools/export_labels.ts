@@ -1,13 +1,14 @@
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
-import { resolveInsideRoots } from '../src/upload-source.js';
-import { checkTarget, writeTarget } from '../src/output-file.js';
-import { labelMethod, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
-import { readLabelSource } from '../src/labels-source.js';
-import { questionKey } from '../src/question-key.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool, type ToolContext } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
+import { resolveInsideRoots } from '../src/job/upload-source.js';
+import { checkTarget, writeTarget } from '../src/job/output-file.js';
+import { labelMethod, pooledBatches, pooledIds, resolveMethod } from '../src/job/label-args.js';
+import { readLabelSource } from '../src/job/labels-source.js';
+import { questionKey } from '../src/job/question-key.js';
 
 type Cell = string | number | string[] | null;
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { batchOut, instructionOut, prolificId } from '../src/shapes.js';
-import { previewUrl, readBatch } from '../src/batch-items.js';
-import { describeDeprecation } from '../src/deprecation.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, instructionOut, prolificId } from '../src/util/shapes.js';
+import { previewUrl, readBatch } from '../src/job/batch-items.js';
+import { describeDeprecation } from '../src/mcp/deprecation.js';
 
 export default defineTool({
   name: 'get_batch',

@@ -1,5 +1,5 @@
-import { defineTool } from '../src/tool.js';
-import { datasetOut, prolificId } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { datasetOut, prolificId } from '../src/util/shapes.js';
 
 /** Imports a result shows; the latest matter, and a dataset fed row by row can have hundreds. */
 const SHOWN_IMPORTS = 5;

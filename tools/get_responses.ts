@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
 import type { BatchResponse } from '../src/prolific/types.js';
 
 /**

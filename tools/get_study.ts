@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { prolificId, studyOut } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, studyOut } from '../src/util/shapes.js';
 import type { StudyCost } from '../src/prolific/types.js';
 
 /** Enough to review a batch's worth by hand; the counts cover the rest. */

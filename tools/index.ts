@@ -1,4 +1,4 @@
-import type { ToolDefinition } from '../src/tool.js';
+import type { ToolDefinition } from '../src/mcp/tool.js';
 import createDataset from './create_dataset.js';
 import uploadFile from './upload_file.js';
 import getDataset from './get_dataset.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
 
 export default defineTool({
   name: 'list_batches',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../src/tool.js';
+import { defineTool } from '../src/mcp/tool.js';
 
 export default defineTool({
   name: 'list_workspaces',

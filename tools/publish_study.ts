@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, studyOut } from '../src/shapes.js';
-import { createOnce } from '../src/create-once.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, studyOut } from '../src/util/shapes.js';
+import { createOnce } from '../src/job/create-once.js';
 import type { ProlificClient } from '../src/prolific/client.js';
 import type { Study } from '../src/prolific/types.js';
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { defineTool, ToolError, type ToolContext } from '../src/tool.js';
-import { prolificId, text } from '../src/shapes.js';
-import { labelMethod, resolveMethod } from '../src/label-args.js';
-import { readLabelSource, SOURCE_COLUMN } from '../src/labels-source.js';
-import { uploadToDataset } from '../src/dataset-upload.js';
-import { waitFor } from '../src/wait.js';
-import { createDraftStudy } from '../src/draft-study.js';
-import { createOnce, newestNamed, setupOnce } from '../src/create-once.js';
-import { describeFailure } from '../src/tool-errors.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool, type ToolContext } from '../src/mcp/tool.js';
+import { prolificId, text } from '../src/util/shapes.js';
+import { labelMethod, resolveMethod } from '../src/job/label-args.js';
+import { readLabelSource, SOURCE_COLUMN } from '../src/job/labels-source.js';
+import { uploadToDataset } from '../src/job/dataset-upload.js';
+import { waitFor } from '../src/job/wait.js';
+import { createDraftStudy } from '../src/job/draft-study.js';
+import { createOnce, newestNamed, setupOnce } from '../src/job/create-once.js';
+import { describeFailure } from '../src/mcp/tool-errors.js';
 import type { ApiObject, Batch } from '../src/prolific/types.js';
 
 /** Fields the API adds to what was sent; a copy sends the rest back. */

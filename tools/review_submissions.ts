@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, text } from '../src/shapes.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, text } from '../src/util/shapes.js';
 import { ProlificNetworkError } from '../src/prolific/errors.js';
 import type { ProlificClient } from '../src/prolific/client.js';
 import type { Submission } from '../src/prolific/types.js';

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { deprecationOut, prolificId } from '../src/shapes.js';
-import { instructionSchema } from '../src/instructions.js';
-import { describeDeprecation } from '../src/deprecation.js';
-import { list, questionsOf, readBatch, visibleFields } from '../src/batch-items.js';
-import { isPlainLayout, placeQuestions, rewriteLosses } from '../src/layout-questions.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { deprecationOut, prolificId } from '../src/util/shapes.js';
+import { instructionSchema } from '../src/job/instructions.js';
+import { describeDeprecation } from '../src/mcp/deprecation.js';
+import { list, questionsOf, readBatch, visibleFields } from '../src/job/batch-items.js';
+import { isPlainLayout, placeQuestions, rewriteLosses } from '../src/job/layout-questions.js';
 import type { ApiObject } from '../src/prolific/types.js';
 import { ISSUE_INDEXES } from '../src/prolific/errors.js';
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { batchOut, prolificId, waitArgs } from '../src/shapes.js';
-import { waitFor } from '../src/wait.js';
-import { setupOnce } from '../src/create-once.js';
-import { previewUrl, readBatch } from '../src/batch-items.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, prolificId, waitArgs } from '../src/util/shapes.js';
+import { waitFor } from '../src/job/wait.js';
+import { setupOnce } from '../src/job/create-once.js';
+import { previewUrl, readBatch } from '../src/job/batch-items.js';
 import type { Dataset } from '../src/prolific/types.js';
 
 export default defineTool({

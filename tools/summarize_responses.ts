@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
-import { labelMethod, MODEL_MIN_ANSWERS, modelSupport, pooledBatches, pooledIds, resolveMethod } from '../src/label-args.js';
-import { readLabelSource } from '../src/labels-source.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
+import { labelMethod, MODEL_MIN_ANSWERS, modelSupport, pooledBatches, pooledIds, resolveMethod } from '../src/job/label-args.js';
+import { readLabelSource } from '../src/job/labels-source.js';
 import type { BatchResponse, Instruction } from '../src/prolific/types.js';
 import type { AnnotatorAgreement, ChoiceAnalysis, ChoiceInstruction, Method, TaskLabel } from '../src/stats/labels.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId } from '../src/shapes.js';
-import { waitFor } from '../src/wait.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId } from '../src/util/shapes.js';
+import { waitFor } from '../src/job/wait.js';
 
 export default defineTool({
   name: 'sync_batch',

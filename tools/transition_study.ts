@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, studyOut } from '../src/shapes.js';
-import { createOnce } from '../src/create-once.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, studyOut } from '../src/util/shapes.js';
+import { createOnce } from '../src/job/create-once.js';
 
 const TARGET = { PAUSE: 'PAUSED', START: 'ACTIVE', STOP: 'COMPLETED' } as const;
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { batchOut, prolificId, taskDetails, text } from '../src/shapes.js';
-import { batchItems, checkDatasetFields } from '../src/batch-items.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { batchOut, prolificId, taskDetails, text } from '../src/util/shapes.js';
+import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
 
 export default defineTool({
   name: 'update_batch',

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineTool, ToolError } from '../src/tool.js';
-import { prolificId, waitArgs } from '../src/shapes.js';
-import { fileSource } from '../src/upload-source.js';
-import { uploadToDataset } from '../src/dataset-upload.js';
+import { ToolError } from '../src/errors.js';
+import { defineTool } from '../src/mcp/tool.js';
+import { prolificId, waitArgs } from '../src/util/shapes.js';
+import { fileSource } from '../src/job/upload-source.js';
+import { uploadToDataset } from '../src/job/dataset-upload.js';
 
 const cell = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()]);
 

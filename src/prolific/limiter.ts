@@ -1,5 +1,5 @@
 import { ProlificApiError } from './errors.js';
-import { sleep } from '../sleep.js';
+import { sleep } from '../util/sleep.js';
 
 /**
  * What every request to the Prolific API from one process shares, since they all spend one token's allowance:

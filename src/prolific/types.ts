@@ -226,3 +226,9 @@ export interface ListResult<T> {
 
 /** Submissions counted by status (`TOTAL` among them); a status Prolific leaves out counts as none. */
 export type SubmissionCounts = Record<string, number>;
+
+/** What the legacy instructions endpoint said: its list, or undefined when it no longer serves the batch. */
+export interface LegacyInstructions {
+  results: Instruction[] | undefined;
+  deprecation?: Deprecation;
+}

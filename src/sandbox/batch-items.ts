@@ -21,9 +21,8 @@ import type {
   InstructionRecord,
   LayoutItemRecord,
 } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 import { Fields } from './validate.js';
-import { newInstruction } from './handlers/instructions.js';
 
 type ItemInput = { id?: string; fields: InstructionFields } | { id?: string; content: ContentFields };
 
@@ -215,7 +214,7 @@ function optionalId(fields: Fields | undefined): { id?: string } {
  * Entries sent with the id of one the batch has keep it (and questions keep their creation); entries without,
  * or with an id the batch does not have, are created; entries of the batch left out are deleted.
  */
-export function storeBatchItems(state: SandboxState, batch: BatchRecord, pages: PageInput[]): BatchPageRecord[] {
+export function storeBatchItems(state: SandboxStore, batch: BatchRecord, pages: PageInput[]): BatchPageRecord[] {
   const old = batch.batchItems ?? [];
   const pageIds = new Set(old.map((page) => page.id));
   const rowIds = new Set(old.flatMap((page) => page.rows.map((row) => row.id)));
@@ -237,7 +236,7 @@ export function storeBatchItems(state: SandboxState, batch: BatchRecord, pages: 
             existing.fields = input.fields;
             return existing;
           }
-          return newInstruction(state, batch, input.fields);
+          return state.newInstruction(batch, input.fields);
         }),
       })),
     })),

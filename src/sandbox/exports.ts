@@ -11,28 +11,11 @@
 import { strToU8, zipSync, type Zippable } from 'fflate';
 
 import { questionsOf } from './batch-items.js';
-import type { BatchRecord, ResponseRecord } from './model.js';
-import type { SandboxState } from './state.js';
-
-export interface ExportFilter {
-  study_id?: string;
-  from?: string;
-  to?: string;
-}
-
-export interface ExportJob {
-  id: string;
-  batchId: string;
-  /** Null when the request named no filter, as the job list shows it. */
-  filter: ExportFilter | null;
-  createdAt: number;
-  readyAt: number;
-  status: 'generating' | 'complete' | 'failed';
-  zip?: Uint8Array;
-}
+import type { BatchRecord, ExportFilter, ExportJob, ResponseRecord } from './model.js';
+import type { SandboxStore } from './store.js';
 
 /** Settles a job whose time has come: its ZIP is built from the batch as it is now. */
-export function settleExport(state: SandboxState, job: ExportJob): ExportJob {
+export function settleExport(state: SandboxStore, job: ExportJob): ExportJob {
   if (job.status === 'generating' && state.now() >= job.readyAt) {
     job.zip = exportZip(state, state.findBatch(job.batchId), job);
     job.status = 'complete';
@@ -40,7 +23,7 @@ export function settleExport(state: SandboxState, job: ExportJob): ExportJob {
   return job;
 }
 
-function exportZip(state: SandboxState, batch: BatchRecord, job: ExportJob): Uint8Array {
+function exportZip(state: SandboxStore, batch: BatchRecord, job: ExportJob): Uint8Array {
   const responses = state.responsesOf(batch.id).filter((response) => matches(state, response, job.filter));
   const dataset = batch.setup ? state.datasets.get(batch.setup.datasetId) : undefined;
   const columns = dataset?.columns.map((column) => column.name) ?? [];
@@ -111,7 +94,7 @@ function exportZip(state: SandboxState, batch: BatchRecord, job: ExportJob): Uin
   );
 }
 
-function matches(state: SandboxState, response: ResponseRecord, filter: ExportFilter | null): boolean {
+function matches(state: SandboxStore, response: ResponseRecord, filter: ExportFilter | null): boolean {
   if (!filter) return true;
   if (filter.study_id && state.submissions.get(response.submissionId)?.studyId !== filter.study_id) return false;
   if (filter.from && response.createdAt < Date.parse(filter.from)) return false;

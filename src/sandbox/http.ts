@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-import { log } from '../log.js';
+import { log } from '../util/log.js';
 import { apiErrorResponse } from './errors.js';
 
 /** API calls are small JSON documents; anything larger is refused rather than held in memory. */

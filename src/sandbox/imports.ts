@@ -16,9 +16,9 @@
  */
 import { groupField, isHiddenType } from './dataset-schema.js';
 import type { DatasetRecord, DatasetSchema, ImportError, ImportJobRecord, ReceivedRecord, ReceivedRecords } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 import { addHeaderName, appendUpload, CsvRows, readBody, rowTextBudget, type RowSink } from './upload.js';
-import { iso } from './handlers/route.js';
+import { iso } from './time.js';
 
 /** Errors listed per import; `rejected_count` keeps counting past it, as the API's list "can be shorter". */
 const MAX_LISTED_ERRORS = 100;
@@ -60,7 +60,7 @@ export function runningImport(dataset: DatasetRecord): ImportJobRecord | undefin
 }
 
 /** Gives a received import its turn after every import already scheduled on the dataset. */
-export function scheduleImport(state: SandboxState, dataset: DatasetRecord, job: ImportJobRecord): void {
+export function scheduleImport(state: SandboxStore, dataset: DatasetRecord, job: ImportJobRecord): void {
   const now = state.now();
   const busyUntil = Math.max(now, ...dataset.imports.filter((other) => other !== job && !TERMINAL.has(other.status) && other.until).map((other) => other.until ?? 0));
   job.startsAt = busyUntil;
@@ -69,7 +69,7 @@ export function scheduleImport(state: SandboxState, dataset: DatasetRecord, job:
   job.updatedAt = now;
 }
 
-export function advanceImports(state: SandboxState, now: number): void {
+export function advanceImports(state: SandboxStore, now: number): void {
   for (const dataset of state.datasets.values()) {
     if (dataset.schemaVersion !== 4) continue;
     const scheduled = dataset.imports.filter((job) => job.until !== undefined && !TERMINAL.has(job.status));

@@ -18,7 +18,8 @@ import type { AnnotatorProfile } from './model.js';
 
 export { parseFaultSpec, type FaultKind, type FaultRule, type SandboxFaults } from './faults.js';
 export { createSandboxHandlers } from './handlers/index.js';
-export { SandboxState, type SandboxSettings } from './state.js';
+export { SandboxState } from './state.js';
+export type { SandboxSettings } from './store.js';
 
 export interface SandboxOptions {
   /** API port; 0 or undefined picks a free one. */

@@ -404,3 +404,20 @@ export interface ResponseRecord {
   type: InstructionType;
   answer: AnswerItem[];
 }
+
+export interface ExportFilter {
+  study_id?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface ExportJob {
+  id: string;
+  batchId: string;
+  /** Null when the request named no filter, as the job list shows it. */
+  filter: ExportFilter | null;
+  createdAt: number;
+  readyAt: number;
+  status: 'generating' | 'complete' | 'failed';
+  zip?: Uint8Array;
+}

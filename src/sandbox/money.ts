@@ -4,7 +4,7 @@
  * rounded to whole minor units. 10 places at 150p cost 1500 + 500 fee + 100 VAT = 2100.
  */
 import type { StudyRecord, WalletRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 export const CURRENCY = 'GBP';
 const SERVICE_FEE_RATE = 1 / 3;
@@ -47,14 +47,14 @@ export function formatMoney(minor: number, currency: string = CURRENCY): string 
 }
 
 /** The wallet a study spends from: its project's workspace, or the researcher's personal balance. */
-export function walletOf(state: SandboxState, study: StudyRecord): WalletRecord {
+export function walletOf(state: SandboxStore, study: StudyRecord): WalletRecord {
   const projectId = study.fields.project;
   if (!projectId) return state.personalWallet;
   const project = state.findProject(projectId);
   return state.findWorkspace(project.workspaceId).wallet;
 }
 
-export function walletName(state: SandboxState, wallet: WalletRecord): string {
+export function walletName(state: SandboxStore, wallet: WalletRecord): string {
   for (const workspace of state.workspaces.values()) {
     if (workspace.wallet === wallet) return `workspace "${workspace.title}"`;
   }
@@ -73,7 +73,7 @@ export interface Balance {
  * study that may still be paid is locked. Rejected submissions and places a stopped study never filled
  * release their share.
  */
-export function walletBalance(state: SandboxState, wallet: WalletRecord): Balance {
+export function walletBalance(state: SandboxStore, wallet: WalletRecord): Balance {
   let spent = 0;
   let locked = 0;
   for (const study of state.studies.values()) {

@@ -17,7 +17,8 @@ import { drawProfile, simulateAnswer } from './answers.js';
 import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
 import { taskGroupCount, taskId, tasksInGroup } from './processing.js';
 import { derivedRandom } from './random.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
+import { statedAnswer } from './truth.js';
 import { holdsPlace, publishIfDue, settleStudy } from './study-lifecycle.js';
 
 /** Time taken relative to `completionMs`, by diligence: careless and random annotators rush. */
@@ -28,7 +29,7 @@ const PACE: Record<AnnotatorProfile['diligence'], [number, number]> = {
   random: [0.25, 0.5],
 };
 
-export function advanceStudies(state: SandboxState, now: number): void {
+export function advanceStudies(state: SandboxStore, now: number): void {
   for (const study of state.studies.values()) {
     publishIfDue(state, study, now);
     runUntil(state, study, now);
@@ -37,7 +38,7 @@ export function advanceStudies(state: SandboxState, now: number): void {
 }
 
 /** Plays the study's arrivals and endings up to `now`, earliest first, since each can free or fill a place. */
-function runUntil(state: SandboxState, study: StudyRecord, now: number): void {
+function runUntil(state: SandboxStore, study: StudyRecord, now: number): void {
   const submissions = state.submissionsOf(study.id);
   const inProgress = submissions.filter(isInProgress);
   let taken = submissions.filter(holdsPlace).length;
@@ -70,7 +71,7 @@ function runUntil(state: SandboxState, study: StudyRecord, now: number): void {
 }
 
 /** Lets recruiting go on after places were added: the next participant comes one interval from now. */
-export function reopenPlaces(state: SandboxState, study: StudyRecord, now: number): void {
+export function reopenPlaces(state: SandboxStore, study: StudyRecord, now: number): void {
   if (study.status === 'AWAITING REVIEW') {
     study.status = 'ACTIVE';
     study.activeSince = now;
@@ -81,7 +82,7 @@ export function reopenPlaces(state: SandboxState, study: StudyRecord, now: numbe
   }
 }
 
-function interval(state: SandboxState): number {
+function interval(state: SandboxStore): number {
   return Math.max(1, state.settings.participantIntervalMs);
 }
 
@@ -98,7 +99,7 @@ function isInProgress(submission: SubmissionRecord): boolean {
   return submission.status === 'RESERVED' || submission.status === 'ACTIVE';
 }
 
-function admit(state: SandboxState, study: StudyRecord, plan: TaskPlan, startedAt: number): SubmissionRecord {
+function admit(state: SandboxStore, study: StudyRecord, plan: TaskPlan, startedAt: number): SubmissionRecord {
   const { completionMs, seed, returnRate, timeoutRate } = state.settings;
   const random = derivedRandom(seed, study.id, 'participant', study.arrivals);
   const id = random.objectId();
@@ -133,7 +134,7 @@ function admit(state: SandboxState, study: StudyRecord, plan: TaskPlan, startedA
   return submission;
 }
 
-function finish(state: SandboxState, study: StudyRecord, submission: SubmissionRecord): void {
+function finish(state: SandboxStore, study: StudyRecord, submission: SubmissionRecord): void {
   if (submission.outcome === 'return') {
     submission.status = 'RETURNED';
     return;
@@ -152,7 +153,7 @@ function finish(state: SandboxState, study: StudyRecord, submission: SubmissionR
 }
 
 /** Tasks are answered one after another across the participant's time, so each answer has its own time. */
-function recordResponses(state: SandboxState, batch: BatchRecord, submission: SubmissionRecord): void {
+function recordResponses(state: SandboxStore, batch: BatchRecord, submission: SubmissionRecord): void {
   const plan = batch.setup?.plan;
   if (!plan) return;
   const responses = state.responsesOf(batch.id);
@@ -182,7 +183,7 @@ function recordResponses(state: SandboxState, batch: BatchRecord, submission: Su
           participant,
           submission.profile,
           `task-builder/${batch.id}/${responseId}`,
-          state.statedAnswer(batch, task, instruction),
+          statedAnswer(state, batch, task, instruction),
         ),
       });
     }

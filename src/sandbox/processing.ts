@@ -5,11 +5,11 @@
  */
 import type { BatchRecord, DatasetRecord, PendingOutcome, SyncRecord, TaskPlan } from './model.js';
 import { derivedRandom } from './random.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 export function startProcessing(
   record: DatasetRecord | BatchRecord,
-  state: SandboxState,
+  state: SandboxStore,
   outcome: 'READY' | 'ERROR',
   reason?: string,
 ): void {
@@ -19,7 +19,7 @@ export function startProcessing(
   record.pending = pending;
 }
 
-export function advanceDatasets(state: SandboxState, now: number): void {
+export function advanceDatasets(state: SandboxStore, now: number): void {
   for (const dataset of state.datasets.values()) {
     const pending = dataset.pending;
     if (!pending || now < pending.until) continue;
@@ -34,7 +34,7 @@ export function advanceDatasets(state: SandboxState, now: number): void {
   }
 }
 
-export function advanceBatches(state: SandboxState, now: number): void {
+export function advanceBatches(state: SandboxStore, now: number): void {
   for (const batch of state.batches.values()) {
     const pending = batch.pending;
     if (pending && now >= pending.until) {
@@ -53,7 +53,7 @@ export function advanceBatches(state: SandboxState, now: number): void {
  * Queues a sync. Syncs of one batch run one after another; each spends a third of `processingMs` queued (so
  * the state is seen) and the rest processing, and takes in the datapoints there are when it ends.
  */
-export function startSync(state: SandboxState, batch: BatchRecord, datasetId: string): SyncRecord {
+export function startSync(state: SandboxStore, batch: BatchRecord, datasetId: string): SyncRecord {
   const now = state.now();
   const previous = batch.syncs.at(-1);
   const startsAt = Math.max(now, previous?.endsAt ?? now) + Math.round(state.settings.processingMs / 3);
@@ -66,7 +66,7 @@ export function startSync(state: SandboxState, batch: BatchRecord, datasetId: st
  * New datapoints become tasks: with fixed-size groups the last, partly filled group is topped up first and then
  * new groups are made; with keyed groups a datapoint joins the group with its key or starts a new one.
  */
-function finishSync(state: SandboxState, batch: BatchRecord, sync: SyncRecord): void {
+function finishSync(state: SandboxStore, batch: BatchRecord, sync: SyncRecord): void {
   const plan = batch.setup?.plan;
   const dataset = state.datasets.get(sync.datasetId);
   const total = dataset?.totalDatapointCount ?? 0;
@@ -109,7 +109,7 @@ function finishSync(state: SandboxState, batch: BatchRecord, sync: SyncRecord): 
  * (a datapoint without a value forms a group of its own), otherwise tasks shuffled and cut into groups of
  * `tasksPerGroup`, as the API "randomly assigns" tasks to groups.
  */
-export function buildTaskPlan(state: SandboxState, batchId: string, dataset: DatasetRecord, tasksPerGroup: number): TaskPlan {
+export function buildTaskPlan(state: SandboxStore, batchId: string, dataset: DatasetRecord, tasksPerGroup: number): TaskPlan {
   const taskCount = dataset.totalDatapointCount;
   if (dataset.groupIds) {
     const byKey = new Map<string, number[]>();
@@ -153,11 +153,11 @@ export function tasksInGroup(plan: TaskPlan, group: number): number[] {
 }
 
 /** Task ids are derived rather than stored, so that a batch of millions of tasks costs no memory. */
-export function taskId(state: SandboxState, batchId: string, task: number): string {
+export function taskId(state: SandboxStore, batchId: string, task: number): string {
   return derivedRandom(state.settings.seed, batchId, 'task', task).uuid();
 }
 
-export function taskGroupId(state: SandboxState, batchId: string, group: number): string {
+export function taskGroupId(state: SandboxStore, batchId: string, group: number): string {
   return derivedRandom(state.settings.seed, batchId, 'task-group', group).uuid();
 }
 

@@ -12,11 +12,11 @@ import { stringify } from 'csv-stringify';
 
 import { questionsOf } from './batch-items.js';
 import type { AnswerItem, BatchRecord, InstructionRecord, ResponseRecord } from './model.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 const RESPONSE_COLUMNS = ['participant_id', 'submission_id', 'task_id'];
 
-export function reportCsv(state: SandboxState, batch: BatchRecord): ReadableStream<Uint8Array> {
+export function reportCsv(state: SandboxStore, batch: BatchRecord): ReadableStream<Uint8Array> {
   const dataset = batch.setup ? state.datasets.get(batch.setup.datasetId) : undefined;
   const datasetColumns = dataset?.columns.map((column) => column.name) ?? [];
   const header = uniqueNames([...datasetColumns, ...RESPONSE_COLUMNS, ...questionsOf(batch).map((i) => i.fields.description)]);

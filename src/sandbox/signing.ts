@@ -4,7 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 /** Upload and report links live 15 minutes, like Prolific's. */
 const PRESIGNED_TTL_SECONDS = 15 * 60;
@@ -18,7 +18,7 @@ export interface Presigned {
  * With a `contentType`, the URL signs the Content-Type header as S3 does (`X-Amz-SignedHeaders=content-type;host`):
  * a PUT with any other Content-Type, or none, fails the signature check.
  */
-export function presign(state: SandboxState, method: 'GET' | 'PUT', path: string, contentType?: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
+export function presign(state: SandboxStore, method: 'GET' | 'PUT', path: string, contentType?: string, ttlSeconds = PRESIGNED_TTL_SECONDS): Presigned {
   const url = new URL(path, state.settings.storageOrigin);
   const now = state.now();
   const amzDate = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -43,7 +43,7 @@ export interface PresignProblem {
  * Why a request does not carry a valid, unexpired signature for this method and path (and Content-Type, when
  * signed); undefined when it does.
  */
-export function checkPresigned(state: SandboxState, method: string, url: URL, contentType: string | null): PresignProblem | undefined {
+export function checkPresigned(state: SandboxStore, method: string, url: URL, contentType: string | null): PresignProblem | undefined {
   const query = url.searchParams;
   const amzDate = query.get('X-Amz-Date') ?? '';
   const expires = query.get('X-Amz-Expires') ?? '';
@@ -73,7 +73,7 @@ export function checkPresigned(state: SandboxState, method: string, url: URL, co
 }
 
 function signature(
-  state: SandboxState,
+  state: SandboxStore,
   signed: { method: string; pathname: string; amzDate: string; expires: string; contentType: string | undefined },
 ): string {
   const lines = [signed.method, signed.pathname, signed.amzDate, signed.expires];

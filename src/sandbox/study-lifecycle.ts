@@ -5,7 +5,7 @@
 import { badRequest } from './errors.js';
 import type { StudyRecord, StudyStatus, SubmissionRecord, SubmissionStatus } from './model.js';
 import { formatMoney, studyCost, walletBalance, walletName, walletOf } from './money.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 
 export const STUDY_ACTIONS = ['PUBLISH', 'SCHEDULE_PUBLISH', 'CANCEL_PUBLISH', 'PAUSE', 'START', 'STOP'] as const;
 export type StudyAction = (typeof STUDY_ACTIONS)[number];
@@ -28,7 +28,7 @@ export function holdsPlace(submission: SubmissionRecord): boolean {
 }
 
 /** Applies an action at the current time, or throws a 400 naming the status and the actions it allows. */
-export function transitionStudy(state: SandboxState, study: StudyRecord, action: StudyAction, publishAt: number | undefined): void {
+export function transitionStudy(state: SandboxStore, study: StudyRecord, action: StudyAction, publishAt: number | undefined): void {
   const now = state.now();
   const target = TRANSITIONS[study.status][action];
   if (!target) {
@@ -70,7 +70,7 @@ export function transitionStudy(state: SandboxState, study: StudyRecord, action:
 }
 
 /** Publishes a scheduled study once its time has come; without the funds by then it falls back to a draft. */
-export function publishIfDue(state: SandboxState, study: StudyRecord, now: number): void {
+export function publishIfDue(state: SandboxStore, study: StudyRecord, now: number): void {
   if (study.status !== 'SCHEDULED' || study.publishAt === null || now < study.publishAt) return;
   const at = study.publishAt;
   study.publishAt = null;
@@ -82,7 +82,7 @@ export function publishIfDue(state: SandboxState, study: StudyRecord, now: numbe
 }
 
 /** Moves a study on when its submissions say so. */
-export function settleStudy(state: SandboxState, study: StudyRecord): void {
+export function settleStudy(state: SandboxStore, study: StudyRecord): void {
   if (study.status !== 'ACTIVE' && study.status !== 'AWAITING REVIEW') return;
   const submissions = state.submissionsOf(study.id);
   if (submissions.some((submission) => IN_PROGRESS.includes(submission.status))) return;
@@ -101,12 +101,12 @@ function openStudy(study: StudyRecord, at: number): void {
   study.activeMsBefore = 0;
 }
 
-function requireFunds(state: SandboxState, study: StudyRecord): void {
+function requireFunds(state: SandboxStore, study: StudyRecord): void {
   const problem = shortfall(state, study);
   if (problem) throw badRequest(problem);
 }
 
-function shortfall(state: SandboxState, study: StudyRecord): string | undefined {
+function shortfall(state: SandboxStore, study: StudyRecord): string | undefined {
   const cost = studyCost(study.fields.reward, study.fields.total_available_places);
   const wallet = walletOf(state, study);
   const { available } = walletBalance(state, wallet);

@@ -5,7 +5,7 @@
 import type { CompletionCode, StudyFields } from './model.js';
 import { CURRENCY, formatMoney, hourlyRate, REWARD_RATES } from './money.js';
 import { taskGroupCount } from './processing.js';
-import type { SandboxState } from './state.js';
+import type { SandboxStore } from './store.js';
 import { Fields } from './validate.js';
 
 /** `DC_TOOL` is the older name for AI_TASK_BUILDER_BATCH that some documents still show. */
@@ -29,7 +29,7 @@ function defaultMaximumTime(estimatedMinutes: number): number {
  * A draft's fields in request form, so that an update can be validated as a whole new body. Derived values
  * (maximum time, places) are left out so that they follow the fields they derive from.
  */
-export function draftBody(state: SandboxState, fields: StudyFields): Record<string, unknown> {
+export function draftBody(state: SandboxStore, fields: StudyFields): Record<string, unknown> {
   const { annotators_per_task: annotators, ...rest } = fields;
   const body: Record<string, unknown> = { ...rest, data_collection_metadata: { annotators_per_task: annotators } };
   if (fields.maximum_allowed_time === defaultMaximumTime(fields.estimated_completion_time)) delete body.maximum_allowed_time;
@@ -39,7 +39,7 @@ export function draftBody(state: SandboxState, fields: StudyFields): Record<stri
 }
 
 /** Validates a create body (or a draft's fields merged with an update) into the fields to store. */
-export function validateStudy(state: SandboxState, body: Record<string, unknown>): StudyFields {
+export function validateStudy(state: SandboxStore, body: Record<string, unknown>): StudyFields {
   const fields = new Fields(body);
   const name = fields.string('name', { required: true });
   const internalName = fields.string('internal_name', { blank: true });
@@ -114,7 +114,7 @@ export function validateStudy(state: SandboxState, body: Record<string, unknown>
 }
 
 /** The task groups of the READY batch the study points at (reporting why not, otherwise). */
-function batchTaskGroups(state: SandboxState, fields: Fields): number {
+function batchTaskGroups(state: SandboxStore, fields: Fields): number {
   const method = fields.raw('data_collection_method');
   if (method === undefined || method === null) {
     fields.fail(
@@ -139,7 +139,7 @@ function batchTaskGroups(state: SandboxState, fields: Fields): number {
   return taskGroupCount(plan);
 }
 
-function readCompletionCodes(state: SandboxState, fields: Fields): CompletionCode[] {
+function readCompletionCodes(state: SandboxStore, fields: Fields): CompletionCode[] {
   const raw = fields.array('completion_codes');
   if (!raw) {
     return [

@@ -43,7 +43,7 @@ export interface OffSpecEntry {
 const ADMIN = 'Workspaces, projects and their members are administered in the Prolific app; the server only lists them to pick one.';
 const SCREENING =
   'Participant screening is passed inline as `filters` on create_study; building reusable filter sets or counting eligible participants is not part of a Task Builder run.';
-const HOOKS = 'Webhooks need a public HTTPS receiver; an MCP server on a laptop polls instead (src/wait.ts).';
+const HOOKS = 'Webhooks need a public HTTPS receiver; an MCP server on a laptop polls instead (src/job/wait.ts).';
 const SURVEYS = 'Prolific Surveys is a separate product from Task Builder.';
 const COLLECTIONS =
   'Collections (digest §6: participants create the content, early access per workspace) are not built by this server; it runs batches.';
@@ -275,11 +275,11 @@ export const NOT_OPERATIONS: Record<string, string> = {
   downloadReport: 'reads the presigned report URL, not the API (digest §4.2)',
   reportHeader: 'reads the first line of the presigned report URL, not the API (digest §4.2)',
   openDownload: 'reads a presigned download URL (the batch export ZIP), not the API (digest §4.3)',
-  readAll: 'private plumbing under every list method',
-  nextPage: 'private plumbing under every list method',
-  followLink: 'private plumbing under every list method',
-  json: 'private plumbing under every endpoint method',
-  call: 'private plumbing under every endpoint method',
-  send: 'private plumbing under every endpoint method',
-  withRetries: 'private plumbing under every endpoint method',
+  readAll: 'the request core (transport.ts) under every list method',
+  nextPage: 'the request core (transport.ts) under every list method',
+  followLink: 'the request core (transport.ts) under every list method',
+  json: 'the request core (transport.ts) under every endpoint method',
+  call: 'the request core (transport.ts) under every endpoint method',
+  send: 'the request core (transport.ts) under every endpoint method',
+  withRetries: 'the request core (transport.ts) under every endpoint method',
 };

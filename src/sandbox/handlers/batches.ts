@@ -22,8 +22,8 @@ import {
   refuseInvalidItems,
   storeBatchItems,
 } from '../batch-items.js';
-import { newInstruction } from './instructions.js';
-import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
+import { apiRoute, json, list, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 import { reportObjectPath } from './storage.js';
 
 const BASE = '/api/v1/data-collection/batches';
@@ -175,7 +175,7 @@ export function batchRoutes(state: SandboxState): Route[] {
         syncs: [],
       };
       copy.instructions = original.instructions.map((instruction) =>
-        newInstruction(state, copy, structuredClone(instruction.fields)),
+        state.newInstruction(copy, structuredClone(instruction.fields)),
       );
       if (original.batchItems) copy.batchItems = storeBatchItems(state, copy, batchItemsInput(original.batchItems));
       state.batches.set(copy.id, copy);

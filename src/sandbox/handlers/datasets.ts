@@ -17,7 +17,8 @@ import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
 import { GROUP_COLUMN, uploadFormat } from '../upload.js';
 import { Fields } from '../validate.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 import { importObjectPath, uploadObjectPath } from './storage.js';
 
 const BASE = '/api/v1/data-collection/datasets';

@@ -7,10 +7,12 @@
 import { HttpResponse } from 'msw';
 
 import { ApiError, badRequest, notFound } from '../errors.js';
-import { settleExport, type ExportFilter, type ExportJob } from '../exports.js';
+import { settleExport } from '../exports.js';
+import type { ExportFilter, ExportJob } from '../model.js';
 import { presign } from '../signing.js';
 import type { SandboxState } from '../state.js';
-import { apiRoute, iso, json, type Route } from './route.js';
+import { apiRoute, json, type Route } from './route.js';
+import { iso } from '../time.js';
 import { exportObjectPath } from './storage.js';
 
 const BASE = '/api/v1/data-collection/batches/:batchId/export';

@@ -10,7 +10,8 @@ import { validateInstruction } from '../instruction-rules.js';
 import type { BatchRecord, InstructionFields, InstructionRecord } from '../model.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
-import { apiRoute, iso, json, list, readJson, type Route } from './route.js';
+import { apiRoute, json, list, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 import { ONE_SOURCE } from '../batch-items.js';
 
 const PATH = '/api/v1/data-collection/batches/:batchId/instructions';
@@ -34,7 +35,7 @@ export function instructionRoutes(state: SandboxState): Route[] {
       async ({ request, params }) => {
         const batch = editableBatch(state, params.batchId ?? '');
         const items = parseItems(await readJson(request), 1);
-        const created = items.map((item) => newInstruction(state, batch, item.fields));
+        const created = items.map((item) => state.newInstruction(batch, item.fields));
         batch.instructions.push(...created);
         return json(created.map(instructionView), 201);
       },
@@ -50,7 +51,7 @@ export function instructionRoutes(state: SandboxState): Route[] {
         const kept = new Set<string>();
         batch.instructions = items.map((item) => {
           const existing = batch.instructions.find((instruction) => instruction.id === item.id && !kept.has(instruction.id));
-          if (!existing) return newInstruction(state, batch, item.fields);
+          if (!existing) return state.newInstruction(batch, item.fields);
           kept.add(existing.id);
           existing.fields = item.fields;
           return existing;
@@ -71,10 +72,6 @@ function instructionView(instruction: InstructionRecord): Record<string, unknown
     parent_type: 'batch',
     ...instruction.fields,
   };
-}
-
-export function newInstruction(state: SandboxState, batch: BatchRecord, fields: InstructionFields): InstructionRecord {
-  return { id: state.newUuid(), createdAt: state.now(), createdBy: state.user.id, batchId: batch.id, fields };
 }
 
 /** The batch, when this endpoint still serves it. */

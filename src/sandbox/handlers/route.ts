@@ -5,7 +5,7 @@
  */
 import { http, HttpResponse, matchRequestUrl, type HttpHandler, type JsonBodyType } from 'msw';
 
-import { log } from '../../log.js';
+import { log } from '../../util/log.js';
 import { ApiError, apiErrorResponse, badRequest, storageErrorResponse } from '../errors.js';
 import { checkPresigned } from '../signing.js';
 import type { SandboxState } from '../state.js';
@@ -109,10 +109,6 @@ export function json(body: unknown, status = 200): Response {
 
 export function list(results: readonly unknown[], extra: Record<string, unknown> = {}): Response {
   return json({ results, meta: { count: results.length }, ...extra });
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 /** The request's JSON object; an empty body counts as `{}`. */

@@ -13,7 +13,8 @@ import { draftBody, validateStudy } from '../study-rules.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 
 const BASE = '/api/v1/studies';
 

@@ -9,7 +9,8 @@ import { settleStudy } from '../study-lifecycle.js';
 import type { SandboxState } from '../state.js';
 import { Fields } from '../validate.js';
 import { pagedList } from './paging.js';
-import { apiRoute, iso, json, readJson, type Route } from './route.js';
+import { apiRoute, json, readJson, type Route } from './route.js';
+import { iso } from '../time.js';
 
 const REVIEW_ACTIONS = ['APPROVE', 'REJECT'] as const;
 const OTHER_ACTIONS = ['COMPLETE', 'RETURN', 'START', 'SCREEN_OUT', 'UNREJECT', 'UNRETURN'];

@@ -1,5 +1,5 @@
 import { list } from './batch-items.js';
-import type { ApiObject } from './prolific/types.js';
+import type { ApiObject } from '../prolific/types.js';
 
 /**
  * Putting a new list of questions into a batch's existing `batch_items` layout without touching anything else:

@@ -1,6 +1,6 @@
-import type { ProlificClient } from './prolific/client.js';
-import { ProlificApiError } from './prolific/errors.js';
-import { ToolError } from './tool.js';
+import type { ProlificClient } from '../prolific/client.js';
+import { ProlificApiError } from '../prolific/errors.js';
+import { ToolError } from '../errors.js';
 
 /**
  * Prolific keeps a minimum hourly pay rate. Checking it here turns a late, opaque refusal into an early one

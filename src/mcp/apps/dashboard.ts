@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { EXTENSION_ID, RESOURCE_MIME_TYPE, registerAppResource } from '@modelcontextprotocol/ext-apps/server';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 /**
  * The study dashboard, an MCP App (`io.modelcontextprotocol/ui`): hosts that render Apps show this page
@@ -20,7 +20,7 @@ const DASHBOARD_TOOLS = new Set(['get_study', 'summarize_responses', 'get_batch'
 const RESOURCE_UI = { csp: { connectDomains: [], resourceDomains: [] }, prefersBorder: true };
 
 /** Built beside the server (dist/ui); tests run the server from its sources, so also the checkout's dist/ui. */
-const PAGE_LOCATIONS = [new URL('../../ui/study-dashboard.html', import.meta.url), new URL('../../dist/ui/study-dashboard.html', import.meta.url)];
+const PAGE_LOCATIONS = [new URL('../../../ui/study-dashboard.html', import.meta.url), new URL('../../../dist/ui/study-dashboard.html', import.meta.url)];
 
 export function appsEnabled(config: Config): boolean {
   return config.apps !== false;

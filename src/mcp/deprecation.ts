@@ -1,4 +1,4 @@
-import type { Deprecation } from './prolific/types.js';
+import type { Deprecation } from '../prolific/types.js';
 
 /** Tells the agent, in the result, that Prolific has scheduled the endpoint it just used for removal. */
 export function describeDeprecation(deprecation: Deprecation | undefined): string | undefined {

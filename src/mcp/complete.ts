@@ -1,4 +1,4 @@
-import type { ServerDeps } from './server.js';
+import type { ServerDeps } from './deps.js';
 
 /** Completion for a batch id: the default workspace's batches starting with what was typed; none on failure. */
 export async function completeBatchId(deps: ServerDeps, typed: string): Promise<string[]> {

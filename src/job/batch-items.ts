@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
-import { checkedAs, text } from './shapes.js';
-import { ToolError } from './tool.js';
-import type { LegacyInstructions, ProlificClient } from './prolific/client.js';
-import type { ApiObject, Batch, Dataset, Instruction } from './prolific/types.js';
-import { describeBatchItemsIssue, ISSUE_INDEXES, ProlificApiError, type BatchItemsIssue } from './prolific/errors.js';
+import { checkedAs, text } from '../util/shapes.js';
+import { ToolError } from '../errors.js';
+import type { ProlificClient } from '../prolific/client.js';
+import type { ApiObject, Batch, Dataset, Instruction, LegacyInstructions } from '../prolific/types.js';
+import { describeBatchItemsIssue, ISSUE_INDEXES, ProlificApiError, type BatchItemsIssue } from '../prolific/errors.js';
 
 /**
  * `batch_items` page layouts, Prolific's replacement for the instructions endpoint (sunset 1 Sep 2026):

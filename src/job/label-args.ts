@@ -1,9 +1,9 @@
 /** The arguments summarize_responses and export_labels share: which rounds to read and how to turn votes into labels. */
 import { z } from 'zod';
-import { prolificId } from './shapes.js';
-import { ToolError } from './tool.js';
-import type { BatchResponse } from './prolific/types.js';
-import type { Method } from './stats/labels.js';
+import { prolificId } from '../util/shapes.js';
+import { ToolError } from '../errors.js';
+import type { BatchResponse } from '../prolific/types.js';
+import type { Method } from '../stats/labels.js';
 
 /** Described once, on summarize_responses: the other tools behave the same way. */
 export const labelMethod = z.enum(['majority', 'dawid_skene']).optional();

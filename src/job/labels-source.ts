@@ -7,10 +7,10 @@
  * without it, a datapoint with the same content as an earlier one is the same item. Questions are matched by
  * description and type to the first batch's, whose ids and order the result keeps.
  */
-import type { ToolContext } from './tool.js';
+import type { StepContext } from './context.js';
 import { batchQuestions } from './batch-items.js';
 import { columnFor } from './question-key.js';
-import type { BatchResponse, Instruction } from './prolific/types.js';
+import type { BatchResponse, Instruction } from '../prolific/types.js';
 
 /** The column rerun_contested adds to a follow-up dataset: the task id the datapoint had in the batch it came from. */
 export const SOURCE_COLUMN = 'META_SOURCE_TASK_ID';
@@ -40,7 +40,7 @@ interface Round {
   reportError?: string;
 }
 
-export async function readLabelSource({ client, signal }: ToolContext, batchIds: readonly string[], wantDatapoints: boolean): Promise<LabelSource> {
+export async function readLabelSource({ client, signal }: Pick<StepContext, 'client' | 'signal'>, batchIds: readonly string[], wantDatapoints: boolean): Promise<LabelSource> {
   const whole = wantDatapoints || batchIds.length > 1;
   const { parse } = await import('csv-parse/sync');
   // A single batch's report is read whole only when its header shows gold columns: for a big batch it runs

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from './prolific/errors.js';
-import { ToolError } from './tool.js';
-import { redact } from './log.js';
+import { ProlificApiError, ProlificNetworkError, describeBatchItemsIssue, ISSUE_INDEXES, type BatchItemsIssue } from '../prolific/errors.js';
+import { ToolError } from '../errors.js';
+import { redact } from '../util/log.js';
 
 /**
  * Turns any failure inside a tool into the text of an `isError` result: what went wrong, quoted from

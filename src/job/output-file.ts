@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ToolError } from './tool.js';
+import { ToolError } from '../errors.js';
 
 /**
  * Files tools write for the person (exports): always inside the upload roots (see resolveInsideRoots), and

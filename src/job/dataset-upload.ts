@@ -4,10 +4,11 @@
  * it, and so can any tool that needs rows in a dataset.
  */
 import type { Readable } from 'node:stream';
-import type { ProlificClient } from './prolific/client.js';
-import { ProlificApiError } from './prolific/errors.js';
-import type { Dataset, DatasetImport, DatasetSchema, RecordError } from './prolific/types.js';
-import { ToolError, type ToolContext } from './tool.js';
+import type { ProlificClient } from '../prolific/client.js';
+import { ProlificApiError } from '../prolific/errors.js';
+import type { Dataset, DatasetImport, DatasetSchema, RecordError } from '../prolific/types.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
 import { rowColumns, rowsSource, type FlatRow, type UploadSource } from './upload-source.js';
 import { waitFor } from './wait.js';
 
@@ -39,7 +40,7 @@ export interface UploadOutcome {
   timed_out?: boolean;
 }
 
-type Context = Pick<ToolContext, 'signal' | 'progress'>;
+type Context = Pick<StepContext, 'signal' | 'progress'>;
 
 interface Options {
   wait: boolean;

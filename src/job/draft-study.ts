@@ -1,9 +1,10 @@
 /** An UNPUBLISHED study for a READY batch, with its quote: what create_study and rerun_contested both make. */
-import type { Batch, Study } from './prolific/types.js';
-import type { ApiObject } from './prolific/types.js';
+import type { Batch, Study } from '../prolific/types.js';
+import type { ApiObject } from '../prolific/types.js';
 import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
-import { ToolError, type ToolContext } from './tool.js';
+import { ToolError } from '../errors.js';
+import type { StepContext } from './context.js';
 
 export interface DraftStudyFields extends ApiObject {
   name: string;
@@ -17,7 +18,7 @@ export interface DraftStudyFields extends ApiObject {
  * earlier call that failed after making it) is quoted again instead of a second one being created.
  */
 export async function createDraftStudy(
-  { client, signal }: Pick<ToolContext, 'client' | 'signal'>,
+  { client, signal }: Pick<StepContext, 'client' | 'signal'>,
   batch: Batch,
   fields: DraftStudyFields,
   annotatorsPerTask: number,

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { ToolError } from './tool.js';
+import { ToolError } from '../errors.js';
 
 /** What gets PUT to the presigned URL: a body that can be produced again for a retry, and its exact length. */
 export interface UploadSource {

@@ -22,8 +22,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isLoopbackHost, type Config, type HttpSettings } from './config.js';
-import { log, logEvent } from './log.js';
+import { isLoopbackHost, type Config, type HttpSettings } from '../config.js';
+import { log, logEvent } from '../util/log.js';
 import { createServerFactory, SERVER_NAME, SERVER_VERSION } from './server.js';
 
 export const MCP_PATH = '/mcp';

@@ -2,7 +2,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ServerDeps } from '../server.js';
+import type { ServerDeps } from '../deps.js';
 import { completeBatchId } from '../complete.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedAs, text } from './shapes.js';
+import { checkedAs, text } from '../util/shapes.js';
 
 /**
  * The Task Builder instruction types, with the API's own field names and rules, so that a bad

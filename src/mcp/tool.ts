@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ProlificClient } from './prolific/client.js';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
+import type { StepContext } from '../job/context.js';
 
 /** All four hints are required, so no tool can leave a host guessing whether it spends or deletes. */
 export interface ToolAnnotations {
@@ -11,14 +11,8 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-export interface ToolContext {
-  /** The Prolific API. Reading it throws a ToolError that explains the setup when no token is configured. */
-  readonly client: ProlificClient;
+export interface ToolContext extends StepContext {
   readonly config: Config;
-  /** Aborted when the client cancels the request. */
-  readonly signal: AbortSignal;
-  /** Sends notifications/progress when the caller asked for progress; a no-op otherwise. A value not above the last one sent is raised to one more. */
-  progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
   resolveWorkspace(explicit: string | undefined): Promise<string>;
   /** Folders file paths may point into: the configured roots, else the client's MCP roots, else the working directory; under --http only the configured roots (a ToolError without them). */
@@ -42,9 +36,4 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
 /** Identity at run time; its job is to make each tool file type-check its schemas against its handler. */
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return definition;
-}
-
-/** A problem the caller can fix. The message says what was wrong and what to do next. */
-export class ToolError extends Error {
-  override name = 'ToolError';
 }

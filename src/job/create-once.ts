@@ -1,7 +1,7 @@
-import type { ProlificClient } from './prolific/client.js';
-import { ProlificNetworkError } from './prolific/errors.js';
-import type { ApiObject, Batch, Study } from './prolific/types.js';
-import { ToolError } from './tool.js';
+import type { ProlificClient } from '../prolific/client.js';
+import { ProlificNetworkError } from '../prolific/errors.js';
+import type { ApiObject, Batch, Study } from '../prolific/types.js';
+import { ToolError } from '../errors.js';
 
 /**
  * Runs a request that creates or spends exactly once. When its answer is lost (connection reset, timeout,

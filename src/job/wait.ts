@@ -1,5 +1,5 @@
-import { sleep } from './sleep.js';
-import type { ToolContext } from './tool.js';
+import { sleep } from '../util/sleep.js';
+import type { StepContext } from './context.js';
 
 const FIRST_INTERVAL_MS = 500;
 const GROWTH = 1.5;
@@ -37,7 +37,7 @@ let expectedMs: number | undefined;
  * once when the request is cancelled.
  */
 export async function waitFor<T>(
-  context: Pick<ToolContext, 'signal' | 'progress'>,
+  context: Pick<StepContext, 'signal' | 'progress'>,
   options: { read: () => Promise<T>; isFinal: (value: T) => boolean; describe: (value: T) => string; timeoutMs: number },
 ): Promise<WaitOutcome<T>> {
   const started = Date.now();
