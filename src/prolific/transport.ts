@@ -186,7 +186,7 @@ export abstract class ProlificTransport {
       return { body: body as T, deprecation };
     };
     const limited = () => this.limiter.run(method, path, options.signal, attempt);
-    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, limited) : limited();
+    return this.withRetries(options.signal, limited, isSafeToRepeat(method, path) ? isTransient : wasNotProcessed);
   }
 
   /**
@@ -229,22 +229,40 @@ export abstract class ProlificTransport {
     }
   }
 
-  /** Retries transient failures (429, 502–504, connection errors) with exponential backoff and full jitter. */
-  protected async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Retries the failures `retryable` accepts with exponential backoff and full jitter, or after the wait a
+   * Retry-After asks for. An error that gives up says how often it was retried (ProlificApiError.retried).
+   */
+  protected async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, retryable: (error: unknown) => boolean = isTransient): Promise<T> {
     for (let tries = 0; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
-        const transient =
-          error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
         const asked = error instanceof ProlificApiError ? error.retryAfterMs : undefined;
         // A wait longer than the backoff cap is the caller's decision, not a silent stall inside a tool call.
-        if (!transient || tries >= this.retries || signal?.aborted || (asked ?? 0) > MAX_BACKOFF_MS) throw error;
+        if (!retryable(error) || tries >= this.retries || signal?.aborted || (asked ?? 0) > MAX_BACKOFF_MS) {
+          if (error instanceof ProlificApiError) error.retried = tries;
+          throw error;
+        }
         const ceiling = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** tries);
         await sleep(asked ?? Math.random() * ceiling, signal);
       }
     }
   }
+}
+
+/** 429, 502–504 and connection errors: worth trying again for a request that is safe to repeat. */
+function isTransient(error: unknown): boolean {
+  return error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
+}
+
+/**
+ * Answers that say the request was not carried out, so that even a create or a spend may be sent again: Prolific
+ * does not process a request it throttles (429), nor one it answers 503 with Retry-After (it is unavailable, and
+ * says when to come back). A lost answer, or a 5xx without Retry-After, is not among them.
+ */
+function wasNotProcessed(error: unknown): boolean {
+  return error instanceof ProlificApiError && (error.status === 429 || (error.status === 503 && error.retryAfterMs !== undefined));
 }
 
 /**
