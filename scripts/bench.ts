@@ -42,6 +42,16 @@ const STANDALONE: Record<string, () => Promise<Figure[]>> = {
   'large-batch': measureLargeBatch,
   polling: measurePolling,
   http: () => measureHttp(),
+  upload: async () => {
+    const setup = await startUploadSetup();
+    try {
+      return await measureUpload(setup);
+    } finally {
+      await setup.server.close();
+      await setup.api.close();
+      await setup.sandbox.close();
+    }
+  },
 };
 
 async function runSelected(names: string[]): Promise<void> {

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { createServer } from './mcp/server.js';
 import { log, registerSecret } from './util/log.js';
+
+/**
+ * The only WebAssembly this process runs is undici's HTTP parser, and V8 recompiling it with its optimising
+ * tier takes some 30 MB for a moment, once, at a time of its choosing (often mid-upload): more than the rest of
+ * an upload holds. Its baseline code parses Prolific's small answers as well. Set before undici is first
+ * loaded (on the first request), so it applies to that compile.
+ */
+setFlagsFromString('--liftoff-only');
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') {

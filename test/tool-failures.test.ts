@@ -189,6 +189,23 @@ describe('tool failures come back as actionable isError results', () => {
   });
 
   describe('upload_file', () => {
+    it('sends a file many buffers long byte for byte, and whole again after a storage 503', async () => {
+      // About 3 MB: a dozen times the buffers a file goes out through, so each is refilled several times.
+      const rows = Array.from({ length: 40_000 }, (_, i) => `"Review ${i}: ${'x'.repeat(i % 97)}",r${i}`);
+      const file = join(env.dir, 'many-chunks.csv');
+      await writeFile(file, `text,META_ID\n${rows.join('\n')}\n`);
+      for (const fault of [false, true]) {
+        const dataset = ok(await env.call('create_dataset', { name: `Chunks ${fault}` }));
+        if (fault) env.sandbox.faults.add({ kind: 'status', status: 503, origin: 'storage', method: 'PUT', path: /.*/ });
+        const puts = env.sandbox.requests.filter((r) => r.origin === 'storage' && r.method === 'PUT').length;
+        const result = ok(await env.call('upload_file', { dataset_id: dataset.id, file_path: file }));
+        expect(result.total_datapoint_count, String(fault)).toBe(rows.length);
+        expect(env.sandbox.requests.filter((r) => r.origin === 'storage' && r.method === 'PUT').length - puts).toBe(fault ? 2 : 1);
+        const stored = env.sandbox.state.datasets.get(dataset.id)!.rows;
+        expect(stored.map((row) => `"${row[0]}",${row[1]}`)).toEqual(rows);
+      }
+    });
+
     it('takes exactly one of file_path or rows', async () => {
       const dataset = ok(await env.call('create_dataset', { name: 'U' }));
       const both = await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, file_path: 'x.csv' });
