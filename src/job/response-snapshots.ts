@@ -9,8 +9,9 @@ import type { BatchResponse } from '../prolific/types.js';
  *
  * A walk starts with a fresh download (a first page always asks Prolific) and each page's cursor names the
  * snapshot it came from; later pages read that snapshot while it is kept, and so see the same records in the
- * same order. Snapshots are dropped after a few idle minutes, and the oldest go first once too many records
- * are held, so the memory they take stays bounded.
+ * same order. A new walk, or a reader of all of them at once (freshResponses), drops the batch's older
+ * snapshots; the rest go after a few idle minutes, the oldest first once too many records are held, so the
+ * memory they take stays bounded.
  */
 
 export interface Snapshot {
@@ -50,7 +51,13 @@ class Snapshots {
     return this.download(batchId, signal);
   }
 
+  /** Drops the batch's snapshots: a fresh download supersedes them, and two copies of 200,000 records is one too many. */
+  forget(batchId: string): void {
+    for (const [id, entry] of this.entries) if (entry.batchId === batchId) this.entries.delete(id);
+  }
+
   private download(batchId: string, signal?: AbortSignal): Promise<Snapshot> {
+    this.forget(batchId);
     const id = randomUUID();
     const now = Date.now();
     const entry: Entry = { batchId, records: 0, created: now, used: now, loading: Promise.resolve({ id, results: [] }) };
@@ -89,11 +96,21 @@ class Snapshots {
 /** One set of snapshots per API client, which is one per process (or per test's server). */
 const byClient = new WeakMap<ProlificClient, Snapshots>();
 
-export function responseSnapshot(client: ProlificClient, batchId: string, snapshotId: string | undefined, signal?: AbortSignal): Promise<Snapshot> {
+function snapshotsOf(client: ProlificClient): Snapshots {
   let snapshots = byClient.get(client);
   if (!snapshots) {
     snapshots = new Snapshots(client);
     byClient.set(client, snapshots);
   }
-  return snapshots.get(batchId, snapshotId, signal);
+  return snapshots;
+}
+
+export function responseSnapshot(client: ProlificClient, batchId: string, snapshotId: string | undefined, signal?: AbortSignal): Promise<Snapshot> {
+  return snapshotsOf(client).get(batchId, snapshotId, signal);
+}
+
+/** A fresh download of the batch's responses that is not kept, for a reader that takes them all at once; it drops the batch's snapshots first. */
+export function freshResponses(client: ProlificClient, batchId: string, signal?: AbortSignal): Promise<BatchResponse[]> {
+  snapshotsOf(client).forget(batchId);
+  return client.getResponses(batchId, signal).then(({ results }) => results);
 }
