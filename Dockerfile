@@ -1,4 +1,4 @@
-# The MCP server over Streamable HTTP, for several replicas behind a load balancer (see README, "Deploying").
+# The MCP server over Streamable HTTP, for several replicas behind a load balancer (see docs/http.md).
 #   docker build -t prolific-task-builder-mcp .
 #   docker run -p 8765:8765 -e PROLIFIC_TOKEN -e PROLIFIC_MCP_HTTP_TOKEN prolific-task-builder-mcp
 # Node 22 is the maintained LTS line (20 is past its end of life).

@@ -2,7 +2,6 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import type { ServerDeps } from '../src/mcp/deps.js';
 import { completeBatchId } from '../src/mcp/complete.js';
 import { readResource } from './read.js';
-import { readBatch } from '../src/job/batch-items.js';
 
 /** `prolific://batches/{batch_id}`: the batch with its status, datasets and instructions, as JSON. */
 export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
@@ -35,6 +34,8 @@ export function registerBatchResource(mcp: McpServer, deps: ServerDeps): void {
     async (uri, variables, extra) =>
       readResource(uri, extra.signal, async () => {
         const batchId = String(variables.batch_id);
+        // Loaded on first read, as the tools are: the layout schemas it brings cost a start-up nothing needs then.
+        const { readBatch } = await import('../src/job/batch-items.js');
         const { batch, questions } = await readBatch(deps.getClient(), batchId, extra.signal);
         const body = { ...batch, instructions: questions };
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };

@@ -12,7 +12,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
-import { measureCatalogue } from './bench/catalogue.js';
+import { costTable, measureCatalogue } from './bench/catalogue.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureLargeBatch } from './bench/large-batch.js';
 import { measureHttp } from './bench/http-throughput.js';
@@ -106,12 +106,12 @@ async function main(): Promise<void> {
 
   const failed = figures.filter((f) => f.pass === false);
   console.log(table(figures));
-  console.log(`\nTokens per tool: ${catalogue.perTool.map((t) => `${t.name} ${t.tokens}`).join(', ')}`);
+  console.log(`\n${costTable(catalogue.costs)}\n`);
   console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}, Node ${machine.node}`);
   console.log(failed.length ? `\n${failed.length} target(s) missed.` : '\nEvery target holds.');
   await writeFile(
     RESULTS_FILE,
-    `${JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, figures, tokens_per_tool: catalogue.perTool }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, figures, tokens_per_set: catalogue.costs }, null, 2)}\n`,
   );
   console.log(`Written to ${RESULTS_FILE}.`);
   if (failed.length) process.exitCode = 1;

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [server, '--sandbox'],
+    // The whole job, labels and approvals included: the default set and the results set.
+    args: [server, '--sandbox', '--toolsets', 'run,results'],
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PROLIFIC_UPLOAD_ROOTS: [root, exportDir].join(delimiter) },
     stderr: 'ignore',
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
   console.log(`  columns: ${exported.columns.join(' | ')}`);
 
   step('rerun_contested (below_confidence 0.9): a follow-up round, quoted, not published');
+  console.log(`  a review is contested when any of its questions is below 0.9; below it: ${contestedOn(summary, 0.9)}`);
   const rerun = await call('rerun_contested', {
     batch_id: batch.id,
     study_id: study.id,
@@ -199,19 +201,37 @@ function printLabels(summary: Record<string, any>, reviewOf: Map<string, string>
   }
 }
 
-/** Per review: the Dawid–Skene label and its confidence, marked where it differs from the majority. */
+/**
+ * Per review: the Dawid–Skene label and confidence of both choice questions, the sentiment marked where it differs
+ * from the majority. The multi-select's confidence covers all its option decisions at once, so it is often lower.
+ */
 function printModelled(summary: Record<string, any>, majority: Record<string, any>, reviewOf: Map<string, string>): void {
-  const sentiment = summary.instructions[0];
+  const [sentiment, aspects] = summary.instructions;
   const votes = new Map((majority.instructions[0].tasks as Record<string, any>[]).map((task) => [task.task_id, task.majority ?? 'tie']));
+  const aspectOf = new Map((aspects.tasks as Record<string, any>[]).map((task) => [task.task_id, task]));
   console.log(`  method: ${summary.method}`);
+  console.log(`  ${'review'.padEnd(49)} ${'sentiment'.padEnd(20)}aspects (all options together)`);
   for (const task of sentiment.tasks) {
     const review = reviewOf.get(task.task_id) ?? task.task_id;
     const shown = review.length > 48 ? `${review.slice(0, 47)}…` : review;
+    const aspect = aspectOf.get(task.task_id);
+    const chosen = aspect ? `${[aspect.label].flat().join('+') || 'none'} (${aspect.confidence.toFixed(3)})` : '';
     const differs = votes.get(task.task_id) === task.label ? '' : `  ≠ majority ${votes.get(task.task_id)}`;
-    console.log(`  ${shown.padEnd(49)} ${`${task.label} (${task.confidence.toFixed(3)})`.padEnd(20)}${differs}`);
+    console.log(`  ${shown.padEnd(49)} ${`${task.label} (${task.confidence.toFixed(3)})`.padEnd(20)}${chosen}${differs}`);
   }
   const worst = summary.participants.slice(0, 3).map((p: Record<string, any>) => `${p.participant_id.slice(-6)} ${fixed(p.estimated_accuracy)}`);
   console.log(`  least accurate annotators (estimated): ${worst.join(', ')}`);
+}
+
+/** Which questions put reviews below the threshold: rerun_contested takes a review's weakest question. */
+function contestedOn(summary: Record<string, any>, below: number): string {
+  const parts: string[] = [];
+  for (const instruction of summary.instructions) {
+    if (!Array.isArray(instruction.tasks)) continue;
+    const low = (instruction.tasks as Record<string, any>[]).filter((task) => task.confidence < below).length;
+    parts.push(`"${instruction.description}" ${low} of ${instruction.tasks.length}`);
+  }
+  return parts.join(', ');
 }
 
 /** The last word: how far the labels can be trusted. */

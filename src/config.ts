@@ -7,6 +7,8 @@ export interface Config {
   /** With --sandbox: its instructions endpoint works as before the sunset, for rehearsing legacy batches. */
   sandboxLegacyInstructions?: boolean;
   readOnly: boolean;
+  /** --toolsets, else PROLIFIC_TOOLSETS: the tool sets offered; undefined offers DEFAULT_TOOLSETS. */
+  toolsets?: readonly ToolsetName[];
   /** Publishing is refused above this total (minor units), whatever the confirmation; undefined only when PROLIFIC_MAX_PUBLISH_COST=none. */
   maxPublishCost?: number;
   timeoutMs?: number;
@@ -40,6 +42,7 @@ export interface HttpSettings {
 
 import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseToolsets, type ToolsetName } from './toolsets.js';
 
 export const DEFAULT_BASE_URL = 'https://api.prolific.com';
 /** 200.00 in the account's currency, fees and VAT included: the desktop bundle's default too. */
@@ -56,7 +59,7 @@ export const DEFAULT_DRAIN_SECONDS = 25;
 const MIN_HTTP_TOKEN_LENGTH = 16;
 
 const USAGE =
-  'Usage: prolific-task-builder-mcp [--sandbox [--legacy-instructions]] [--read-only] [--http [--host 127.0.0.1] [--port 8765]] [UPLOAD_DIR...]; or the subcommand "sandbox [--port N]".';
+  'Usage: prolific-task-builder-mcp [--sandbox [--legacy-instructions]] [--read-only] [--toolsets run,results|all] [--http [--host 127.0.0.1] [--port 8765]] [UPLOAD_DIR...]; or the subcommand "sandbox [--port N]".';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -90,6 +93,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     ...(flags['legacy-instructions'] ? { sandboxLegacyInstructions: true } : {}),
     // Only ever switched on: no other flag or variable turns write tools back on.
     readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
+    ...toolsets(flags.toolsets, env),
     maxPublishCost: publishCap(env),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
@@ -109,6 +113,7 @@ function parseCommandLine(argv: readonly string[]) {
       sandbox: { type: 'boolean' },
       'legacy-instructions': { type: 'boolean' },
       'read-only': { type: 'boolean' },
+      toolsets: { type: 'string' },
       http: { type: 'boolean' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -120,6 +125,17 @@ function parseCommandLine(argv: readonly string[]) {
     throw new Error('--host and --port apply only with --http.');
   }
   return parsed;
+}
+
+/** The option wins over the variable, so that a command line can change what the environment chose; an empty variable counts as unset. */
+function toolsets(flag: string | undefined, env: NodeJS.ProcessEnv): Pick<Config, 'toolsets'> {
+  const [value, source] = flag !== undefined ? [flag, '--toolsets'] : [env.PROLIFIC_TOOLSETS?.trim(), 'PROLIFIC_TOOLSETS'];
+  if (!value && flag === undefined) return {};
+  try {
+    return { toolsets: parseToolsets(value ?? '', source) };
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function httpSettings(hostFlag: string | undefined, portFlag: string | undefined, env: NodeJS.ProcessEnv): HttpSettings {

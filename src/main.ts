@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { createServer } from './mcp/server.js';
+import { loadCatalogue } from './mcp/catalogue.js';
 import { log, registerSecret } from './util/log.js';
 
 /**
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
   if (config.readOnly) log('read-only: only tools that change nothing are offered');
   else if (config.maxPublishCost === undefined) log('spending cap: none (PROLIFIC_MAX_PUBLISH_COST=none); publishing is limited only by the confirmed quote');
   else log(`spending cap: publishing is refused above ${config.maxPublishCost} per study, in minor units (pence/cents), fees and VAT included (PROLIFIC_MAX_PUBLISH_COST; "none" for no cap)`);
+  const catalogue = await loadCatalogue();
 
   let closing = false;
   const shutdown = async () => {
@@ -56,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
 
   if (config.http) {
     const { serveHttp } = await import('./mcp/http-transport.js');
-    const http = await serveHttp(config, config.http);
+    const http = await serveHttp(config, config.http, catalogue);
     const drainSeconds = config.http.drainSeconds;
     // Calls in flight finish (within the grace period) before the listener, and then the sandbox, go away.
     cleanups.unshift(async () => {
@@ -74,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
     log(`Streamable HTTP (stateless) listening on ${http.url} (${guard})`);
     return;
   }
-  const server = createServer({ config });
+  const server = createServer({ config, catalogue });
   cleanups.unshift(() => server.close());
   process.stdin.on('end', shutdown);
   await server.connect(new StdioServerTransport());

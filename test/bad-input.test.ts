@@ -83,6 +83,7 @@ describe('a corpus of malformed arguments over real stdio', () => {
       PATH: process.env.PATH,
       PROLIFIC_URL: sandbox.baseUrl,
       PROLIFIC_TOKEN: TOKEN,
+      PROLIFIC_TOOLSETS: 'all',
     });
     client = new Client({ name: 'bad-input', version: '1.0.0' });
     await client.connect(transport);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { startEnv, type TestEnv } from './support/env.js';
+import { offlineServer, startEnv, type TestEnv } from './support/env.js';
+import { BUDGETS, costPerSet, costTable, type SetCost } from '../scripts/bench/catalogue.js';
 
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'sync_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
@@ -48,11 +48,22 @@ describe('tool catalogue', () => {
     }
   });
 
-  it('keeps the catalogue within its token budget: 6,500 in all, 1,000 for any one tool', () => {
-    // Counting is deterministic, so this holds in CI; every description change is weighed here.
-    const total = countTokens(JSON.stringify({ tools }));
-    expect(total).toBeLessThanOrEqual(6500);
-    for (const tool of tools) expect(countTokens(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(1000);
+  it(`keeps tools/list within its token budgets: default sets ${BUDGETS.default}, every set ${BUDGETS.all}, any one tool ${BUDGETS.tool}`, async () => {
+    // Counting is deterministic, so this holds in CI; every description change, and every new tool, is weighed here.
+    const costs = await costPerSet(async (toolsets) => {
+      const server = await offlineServer({ toolsets });
+      try {
+        return (await server.client.listTools()).tools;
+      } finally {
+        await server.close();
+      }
+    });
+    console.info(`tools/list, o200k tokens per tool set:\n${costTable(costs)}`);
+    const of = (set: SetCost['set']) => costs.find((cost) => cost.set === set)!;
+    expect(of('default').tokens).toBeLessThanOrEqual(BUDGETS.default);
+    expect(of('all').tokens).toBeLessThanOrEqual(BUDGETS.all);
+    expect(of('all').tools.map((tool) => tool.name).sort()).toEqual(tools.map((tool) => tool.name).sort());
+    for (const tool of of('all').tools) expect(tool.tokens, tool.name).toBeLessThanOrEqual(BUDGETS.tool);
   });
 
   it('matches the reviewed schema snapshot (every change to what an agent sees is reviewed)', async () => {

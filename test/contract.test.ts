@@ -69,7 +69,7 @@ describe('the operations table', () => {
   it('gives every skip, off-spec endpoint and deviation a reason', () => {
     for (const [key, entry] of Object.entries(SPEC_OPERATIONS)) {
       if ('skipped' in entry) expect(entry.skipped.length, key).toBeGreaterThan(20);
-      else for (const deviation of entry.deviations ?? []) expect(deviation.reason, key).toMatch(/digest §\d/);
+      for (const deviation of entry.deviations ?? []) expect(deviation.reason, key).toMatch(/digest §\d/);
     }
     for (const [key, entry] of Object.entries(OFF_SPEC)) expect(entry.reason, key).toMatch(/digest §\d/);
   });

@@ -10,6 +10,8 @@ import type { CallToolRequest, CallToolResult, Tool } from '@modelcontextprotoco
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { build, type Rolldown } from 'vite';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
+import * as extApps from '@modelcontextprotocol/ext-apps/server';
+import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '../src/mcp/apps/dashboard.js';
 import { FAST, callTool, ok, readyBatch, startEnv, untilSubmitted, type TestEnv } from './support/env.js';
 
 const URI = 'ui://prolific/study-dashboard';
@@ -34,6 +36,10 @@ describe('the study dashboard (MCP App) as the catalogue and resources show it',
     expect(pointing).toEqual(APP_TOOLS);
     for (const tool of tools.filter((t) => APP_TOOLS.includes(t.name))) expect(tool._meta).toEqual({ ui: { resourceUri: URI } });
     expect(env.client.getServerCapabilities()?.extensions).toHaveProperty(['io.modelcontextprotocol/ui']);
+  });
+
+  it("names the extension and the page's MIME type as ext-apps does", () => {
+    expect([EXTENSION_ID, RESOURCE_MIME_TYPE]).toEqual([extApps.EXTENSION_ID, extApps.RESOURCE_MIME_TYPE]);
   });
 
   it('lists and serves the page as text/html;profile=mcp-app: one self-contained file under 1 MB, no network', async () => {
@@ -110,7 +116,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     sandbox = await startSandbox(FAST);
     client = new Client({ name: 'dashboard-test-host', version: '1.0.0' }, { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [BIN], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
     );
     const mcp = { call: (name: string, args?: Record<string, unknown>) => callTool(client, name, args) };
     const { batchId } = await readyBatch(mcp);

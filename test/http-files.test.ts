@@ -54,7 +54,7 @@ describe('file paths over HTTP', () => {
     let instance: Instance;
     let client: Client;
     beforeAll(async () => {
-      instance = await startInstance([], { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN }, { cwd });
+      instance = await startInstance([], { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN, PROLIFIC_TOOLSETS: 'all' }, { cwd });
       client = await httpClient(instance);
     });
     afterAll(async () => {
@@ -106,7 +106,7 @@ describe('file paths over HTTP', () => {
     beforeAll(async () => {
       instance = await startInstance(
         [],
-        { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN, PROLIFIC_UPLOAD_ROOTS: allowed },
+        { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN, PROLIFIC_UPLOAD_ROOTS: allowed, PROLIFIC_TOOLSETS: 'all' },
         { cwd },
       );
       client = await httpClient(instance);
@@ -131,7 +131,7 @@ describe('file paths over HTTP', () => {
     const transport = new RecordingStdioTransport(
       process.execPath,
       [BIN],
-      { PATH: process.env.PATH, HOME: process.env.HOME, PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN },
+      { PATH: process.env.PATH, HOME: process.env.HOME, PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_TOOLSETS: 'all' },
       { cwd },
     );
     const client = new Client({ name: 'stdio-files', version: '1.0.0' });

@@ -34,7 +34,8 @@ describe('Streamable HTTP', () => {
 
     beforeAll(async () => {
       sandbox = await startCheckedSandbox({ ...FAST, token: PROLIFIC_TOKEN }, { requests: true });
-      const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN };
+      // The results set too: its review prompt's completions are part of what each instance must answer alike.
+      const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN, PROLIFIC_MCP_HTTP_TOKEN: HTTP_TOKEN, PROLIFIC_TOOLSETS: 'run,results' };
       instances = await Promise.all([startInstance([], env), startInstance([], env)]);
       let next = 0;
       // An ordinary load balancer: each HTTP request goes to the next instance, whatever it carries.

@@ -322,10 +322,11 @@ describe('labels from a sandbox batch with known truth, checked by an independen
     const participants: { participant_id: string; agreement_with_majority: number }[] = summary.participants;
     const of = (kind: string) => participants.filter((p) => diligence.get(p.participant_id) === kind).map((p) => p.agreement_with_majority);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-    // Seed 7 brings careless and random annotators; with four tasks each, chance can still flatter a careless one.
+    // Seed 7 brings careless, random and confusing annotators; with four tasks each, chance can still flatter a
+    // careless one. A confuser, wrong by system, may agree least of all.
     expect(of('random').length).toBeGreaterThan(0);
     expect(of('careless').length).toBeGreaterThan(0);
-    expect(diligence.get(participants[0]!.participant_id)).toBe('random');
+    expect(['random', 'confuser']).toContain(diligence.get(participants[0]!.participant_id));
     expect(Math.max(...of('random'))).toBeLessThan(Math.min(...of('careful')));
     expect(mean(of('careful'))).toBeGreaterThan(mean(of('careless')));
     expect(mean(of('careless'))).toBeGreaterThan(mean(of('random')));

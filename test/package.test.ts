@@ -11,6 +11,8 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { MANIFEST_SCHEMAS, getMcpConfigForManifest } from '@anthropic-ai/mcpb/node';
 import { createServer } from '../src/mcp/server.js';
+import { loadCatalogue } from '../src/mcp/catalogue.js';
+import { TOOLSET_NAMES } from '../src/toolsets.js';
 import { callTool, ok } from './support/env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +53,7 @@ describe('the npm package, packed and installed into an empty folder', () => {
     expect(paths).toContain(pkg.bin[pkg.name]);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/index.js', 'dist/ui/study-dashboard.html']));
     const others = paths.filter((path) => !/^dist\/(src|tools|resources)\/.+\.js$/.test(path)).sort();
-    expect(others).toEqual(['LICENSE', 'README.md', 'claude_desktop_config.example.json', 'dist/ui/study-dashboard.html', 'package.json']);
+    expect(others).toEqual(['LICENSE', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/listing.json', 'dist/ui/study-dashboard.html', 'package.json']);
   });
 
   it('starts through npx from that folder and completes a sandbox call', async () => {
@@ -86,7 +88,7 @@ describe('the npm package, packed and installed into an empty folder', () => {
       manifest,
       extensionPath: installed,
       systemDirs: { HOME: work, DESKTOP: work, DOCUMENTS: work, DOWNLOADS: work },
-      userConfig: { sandbox: true, upload_roots: [allowed] },
+      userConfig: { sandbox: true, upload_roots: [allowed], toolsets: 'run,results' },
       pathSeparator: delimiter,
     });
     expect(config?.command).toBe('node');
@@ -100,6 +102,9 @@ describe('the npm package, packed and installed into an empty folder', () => {
     const client = new Client({ name: 'bundle-test', version: '1.0.0' });
     await client.connect(transport);
     try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['create_dataset', 'summarize_responses']));
+      expect(tools.map((tool) => tool.name)).not.toContain('update_batch');
       const dataset = ok(await callTool(client, 'create_dataset', { name: 'From the bundle' }));
       const upload = ok(await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(allowed, 'reviews.csv') }));
       expect(upload.status).toBe('complete');
@@ -119,9 +124,10 @@ describe('manifest.json (MCP Bundle) and server.json (MCP registry)', () => {
     expect(result.success ? [] : result.error.issues).toEqual([]);
   });
 
-  it('lists exactly the tools the server offers, in order', async () => {
+  it('lists exactly the tools the server offers with every set on, in order', async () => {
     const server = createServer({
-      config: { baseUrl: 'https://api.prolific.com', sandbox: false, readOnly: false, uploadRoots: [], maxUploadBytes: 0 },
+      config: { baseUrl: 'https://api.prolific.com', sandbox: false, readOnly: false, uploadRoots: [], maxUploadBytes: 0, toolsets: TOOLSET_NAMES },
+      catalogue: await loadCatalogue(),
     });
     const client = new Client({ name: 'manifest-test', version: '1.0.0' });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

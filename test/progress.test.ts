@@ -103,7 +103,7 @@ describe('progress notifications strictly increase', () => {
     beforeAll(async () => {
       if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" (npm test does it first).`);
       sandbox = await startSandbox({ ...SANDBOX, token: TOKEN });
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: TOKEN };
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: TOKEN, PROLIFIC_TOOLSETS: 'run,results' };
       client = new Client({ name: 'progress-test', version: '1.0.0' });
       transport = new RecordingStdioTransport(process.execPath, [BIN], env);
       await client.connect(transport);

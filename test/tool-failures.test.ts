@@ -56,6 +56,27 @@ describe('tool failures come back as actionable isError results', () => {
     expect(apiRequests()).toBe(before);
   });
 
+  it('refuses what only the other type of a pair takes, though the listing shows each pair as one', async () => {
+    const { tools } = await env.client.listTools();
+    const published = tools.find((t) => t.name === 'set_instructions')?.inputSchema.properties?.instructions as { items: { oneOf: unknown[] } };
+    expect(published.items.oneOf).toHaveLength(4);
+    const before = apiRequests();
+    const result = await env.call('set_instructions', {
+      batch_id: 'b1',
+      instructions: [
+        { type: 'multiple_choice', description: 'Q', options: [{ label: 'A', value: 'a', heading: 'H' }], answer_limit: 1 },
+        { type: 'free_text', description: 'Why?', unit_position: 'suffix' },
+        { type: 'free_text_with_unit', description: 'Weight', validation: { type: 'number' }, unit_position: 'suffix' },
+      ],
+    });
+    expect(result.isError).toBe(true);
+    expect(result.text).toMatch(/instructions\[0\]\.options\[0\]: .*heading/);
+    expect(result.text).toMatch(/instructions\[1\]: .*unit_position/);
+    expect(result.text).toContain('instructions[2].unit_options');
+    expect(result.text).toMatch(/instructions\[2\]: .*validation/);
+    expect(apiRequests()).toBe(before);
+  });
+
   it('refuses ids that could escape their path segment', async () => {
     const result = await env.call('get_batch', { batch_id: '../studies' });
     expect(result.isError).toBe(true);

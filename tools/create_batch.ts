@@ -6,9 +6,10 @@ import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
 
 export default defineTool({
   name: 'create_batch',
+  toolset: 'run',
   title: 'Create batch',
   description:
-    'Create a Task Builder batch: what participants are told, bound to a dataset (which need not be READY yet). Next: set_instructions (or give batch_items here), then setup_batch.',
+    'Create a batch (what participants are told) on a dataset, which need not be READY yet. Next: set_instructions, then setup_batch.',
   input: {
     name: text(255),
     task_details: taskDetails,

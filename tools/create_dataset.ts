@@ -8,6 +8,7 @@ const FIELD_TYPES = ['text', 'image_url', 'audio_url', 'video_url', 'metadata', 
 
 export default defineTool({
   name: 'create_dataset',
+  toolset: 'run',
   title: 'Create dataset',
   description: 'Create an empty Task Builder dataset to hold datapoints. Next: upload_file.',
   input: {

@@ -8,9 +8,10 @@ const minutes = z.int().min(1).max(10_080);
 
 export default defineTool({
   name: 'create_study',
+  toolset: 'run',
   title: 'Create study',
   description:
-    'Create an UNPUBLISHED study for a READY batch and quote its total cost. Money is minor units (pence/cents); reward is per place. Spends nothing: publish_study does.',
+    'Create an UNPUBLISHED study for a READY batch and quote its total cost (minor units: pence/cents). Spends nothing: publish_study does.',
   input: {
     batch_id: prolificId('batch'),
     name: text(255).describe('Shown to participants'),

@@ -5,9 +5,10 @@ import { createOnce, newestNamed } from '../src/job/create-once.js';
 
 export default defineTool({
   name: 'duplicate_batch',
+  toolset: 'batches',
   title: 'Duplicate batch',
   description:
-    'Copy a batch with its instructions, e.g. to change instructions after setup. The copy shares the dataset (not copied) unless upload_new_dataset is true.',
+    'Copy a batch and its questions, e.g. to change them after setup. The copy shares the dataset unless upload_new_dataset.',
   input: {
     batch_id: prolificId('batch'),
     name: text(255).optional().describe('Default: "<name> (Copy)"'),

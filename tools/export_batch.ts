@@ -16,6 +16,7 @@ const LISTED = 100;
 
 export default defineTool({
   name: 'export_batch',
+  toolset: 'results',
   title: 'Export batch',
   description:
     "Save Prolific's ZIP export of a batch (JSONL responses, batch.json, uploads), optionally one study's, to a local .zip inside the upload roots; lists its entries.",

@@ -14,6 +14,7 @@ type Cell = string | number | string[] | null;
 
 export default defineTool({
   name: 'export_labels',
+  toolset: 'results',
   title: 'Export labels',
   description:
     "Write one row per task to a local .csv or .jsonl: datapoint columns, then per choice question the label, share (dawid_skene: confidence) and ratings. Only inside the upload roots; replaces a file only with overwrite.",

@@ -6,6 +6,7 @@ import { describeDeprecation } from '../src/mcp/deprecation.js';
 
 export default defineTool({
   name: 'get_batch',
+  toolset: 'run',
   title: 'Get batch',
   description: 'A batch: status, datasets, task counts, questions, and preview_url once READY.',
   input: { batch_id: prolificId('batch') },

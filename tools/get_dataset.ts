@@ -6,6 +6,7 @@ const SHOWN_IMPORTS = 5;
 
 export default defineTool({
   name: 'get_dataset',
+  toolset: 'run',
   title: 'Get dataset',
   description: 'A dataset: datapoint count, schema and latest imports (V3: status).',
   input: { dataset_id: prolificId('dataset') },

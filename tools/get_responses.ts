@@ -15,9 +15,10 @@ const PAGE_BUDGET_CHARS = 22_000;
 
 export default defineTool({
   name: 'get_responses',
+  toolset: 'run',
   title: 'Get responses',
   description:
-    "Annotators' responses for a batch, one record per participant, task and instruction, filtered and paged. Pass next_cursor back as cursor for the next page.",
+    "Annotators' responses for a batch: one record per participant, task and instruction, filtered and paged (pass next_cursor back as cursor).",
   input: {
     batch_id: prolificId('batch'),
     instruction_id: prolificId('instruction').optional(),

@@ -9,6 +9,7 @@ const AWAITING = 'AWAITING REVIEW';
 
 export default defineTool({
   name: 'get_study',
+  toolset: 'run',
   title: 'Get study',
   description:
     'Status, places taken, spent so far, submissions counted by status, and those awaiting review (first 100, with seconds taken) for review_submissions.',

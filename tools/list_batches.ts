@@ -4,6 +4,7 @@ import { prolificId } from '../src/util/shapes.js';
 
 export default defineTool({
   name: 'list_batches',
+  toolset: 'batches',
   title: 'List batches',
   description: "A workspace's newest 100 batches, with status and task counts.",
   input: { workspace_id: prolificId('workspace').optional() },

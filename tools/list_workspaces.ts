@@ -3,13 +3,14 @@ import { defineTool } from '../src/mcp/tool.js';
 
 export default defineTool({
   name: 'list_workspaces',
+  toolset: 'run',
   title: 'List workspaces',
   description: "The account's workspaces with their projects (a study's project decides who pays).",
   input: {},
   output: {
     default_workspace_id: z.string().optional(),
     workspaces: z.array(
-      z.object({ id: z.string(), title: z.string(), projects: z.array(z.object({ id: z.string(), title: z.string() })) }),
+      z.looseObject({ id: z.string(), title: z.string(), projects: z.array(z.looseObject({ id: z.string(), title: z.string() })) }),
     ),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

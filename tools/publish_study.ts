@@ -8,6 +8,7 @@ import type { Study } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'publish_study',
+  toolset: 'run',
   title: 'Publish study (spends money)',
   description:
     "Publish an UNPUBLISHED study; participants start and the total cost is charged. Without confirm_total_cost it returns the quote: show the person, and call again with confirm_total_cost = that quote only once they agree.",

@@ -19,6 +19,7 @@ const LIMITS = { annotators_per_task: 100, reward: 100_000, estimated_completion
 
 export default defineTool({
   name: 'rerun_contested',
+  toolset: 'results',
   title: 'Rerun contested tasks',
   description:
     'More votes for tasks below below_confidence: new dataset and batch, same questions, set up, an UNPUBLISHED study, quoted. Only publish_study spends.',

@@ -31,6 +31,7 @@ const ids = (what: string) => z.array(prolificId(what)).min(1).max(10_000);
 
 export default defineTool({
   name: 'review_submissions',
+  toolset: 'results',
   title: 'Approve or reject submissions',
   description:
     'APPROVE (pays) or REJECT submissions AWAITING REVIEW, chosen by submission_ids or participant_ids; APPROVE with neither approves all awaiting. REJECT needs rejection_category and a message (100+ characters) the participant reads. Neither can be undone.',

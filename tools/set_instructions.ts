@@ -11,9 +11,10 @@ import { ISSUE_INDEXES } from '../src/prolific/errors.js';
 
 export default defineTool({
   name: 'set_instructions',
+  toolset: 'run',
   title: 'Set batch instructions',
   description:
-    "Make the batch's questions (asked about every datapoint) exactly this list. A designed layout keeps all else, questions replaced in place; otherwise: a page of the dataset's shown fields, then these. Frozen once set up.",
+    "Set the batch's questions, asked about every datapoint below its shown fields, to exactly this list: description is the question; give an existing one's id to keep it. A designed layout keeps all else, questions replaced in place. Frozen once set up.",
   input: {
     batch_id: prolificId('batch'),
     instructions: z.array(instructionSchema).min(1),

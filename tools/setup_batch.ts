@@ -9,9 +9,10 @@ import type { Dataset } from '../src/prolific/types.js';
 
 export default defineTool({
   name: 'setup_batch',
+  toolset: 'run',
   title: 'Set up batch',
   description:
-    "Turn the dataset into tasks (one per datapoint) grouped tasks_per_group to a submission, then wait until the batch is READY; preview_url shows the annotator's screen. Needs a complete import (V3: READY dataset) and questions; freezes them.",
+    "Make each datapoint a task, tasks_per_group to a submission, and wait until the batch is READY; preview_url shows the annotator's screen. Needs the import complete and questions set; freezes them.",
   input: {
     batch_id: prolificId('batch'),
     dataset_id: prolificId('dataset').optional().describe("Default: the batch's dataset"),

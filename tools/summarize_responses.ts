@@ -26,6 +26,7 @@ const TIGHT: Limits = { description: 60, examples: 1, exampleLength: 60 };
 
 export default defineTool({
   name: 'summarize_responses',
+  toolset: 'results',
   title: 'Summarize responses',
   description:
     "Labels and agreement per choice question (votes, majority, dawid_skene label/confidence, alpha, kappa), per annotator worst first (agreement, estimated_accuracy, META_GOLD_<question> gold accuracy), text digests. Big batches list the most contested tasks.",

@@ -6,6 +6,7 @@ import { waitFor } from '../src/job/wait.js';
 
 export default defineTool({
   name: 'sync_batch',
+  toolset: 'batches',
   title: 'Sync batch',
   description:
     "Make datapoints appended to a READY batch's dataset since setup into new tasks, waiting for the sync job.",

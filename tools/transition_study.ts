@@ -8,6 +8,7 @@ const TARGET = { PAUSE: 'PAUSED', START: 'ACTIVE', STOP: 'COMPLETED' } as const;
 
 export default defineTool({
   name: 'transition_study',
+  toolset: 'run',
   title: 'Pause, resume or stop study',
   description: 'PAUSE an ACTIVE study, START (resume) a PAUSED one, or STOP it for good. Publishing is publish_study.',
   input: { study_id: prolificId('study'), action: z.enum(['PAUSE', 'START', 'STOP']) },

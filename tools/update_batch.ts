@@ -2,19 +2,20 @@ import { z } from 'zod';
 import { ToolError } from '../src/errors.js';
 import { defineTool } from '../src/mcp/tool.js';
 import { batchOut, prolificId, taskDetails, text } from '../src/util/shapes.js';
-import { batchItems, checkDatasetFields } from '../src/job/batch-items.js';
+import { batchItemsAsInCreateBatch, checkDatasetFields } from '../src/job/batch-items.js';
 
 export default defineTool({
   name: 'update_batch',
+  toolset: 'batches',
   title: 'Update batch',
   description:
-    "Change a batch's name, task_details, batch_items (each replaced whole; null clears the layout) or dataset. Only the fields given change.",
+    "Change a batch's name, task_details, dataset or batch_items (a layout as in create_batch; null clears it). Only the fields given change, each replaced whole.",
   input: {
     batch_id: prolificId('batch'),
     name: text(255).optional(),
     task_details: taskDetails.optional(),
     dataset_id: prolificId('dataset').optional(),
-    batch_items: batchItems.nullable().optional(),
+    batch_items: batchItemsAsInCreateBatch.nullable().optional(),
     auto_sync_enabled: z.boolean().optional(),
   },
   output: batchOut.shape,

@@ -9,6 +9,7 @@ const cell = z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()
 
 export default defineTool({
   name: 'upload_file',
+  toolset: 'run',
   title: 'Upload datapoints',
   description:
     'Add datapoints to a dataset from file_path (.csv/.jsonl on this machine) or rows (flat objects); give exactly one. A dataset without a schema gets one from the columns (all text; META_ hidden).',

@@ -22,7 +22,7 @@ export async function measureLargeBatch(): Promise<Figure[]> {
     const figures = [info(4, `seeded batch: ${count(seeded.responses)} response records`, seconds(seeded.seconds * 1000))];
     if (seeded.responses !== RECORDS) throw new Error(`the sandbox made ${seeded.responses} response records, not ${RECORDS}`);
     const tokens: number[] = [];
-    const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token };
+    const env = { PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token, PROLIFIC_TOOLSETS: 'run,results' };
     const timedIn = async (server: Awaited<ReturnType<typeof startServerProcess>>, name: string, args: Record<string, unknown> = {}): Promise<number> => {
       const started = performance.now();
       const result = await server.call(name, { batch_id: seeded.batchId, ...args });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instructionSchema } from './instructions.js';
-import { checkedAs, text } from '../util/shapes.js';
+import { publishedAs, text } from '../util/shapes.js';
 import { ToolError } from '../errors.js';
 import type { ProlificClient } from '../prolific/client.js';
 import type { ApiObject, Batch, Dataset, Instruction, LegacyInstructions } from '../prolific/types.js';
@@ -60,10 +60,19 @@ const pagesSchema = z
 export type BatchPage = z.output<typeof page>;
 type Item = z.output<typeof item>;
 
-/** The argument tools publish: a sketch, the full item union costing several hundred tokens a conversation. */
-export const batchItems = checkedAs(z.array(z.unknown()), pagesSchema).describe(
-  'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
+/**
+ * The argument tools publish: a sketch, the full item union costing several hundred tokens a conversation.
+ * create_batch spells the shape out; update_batch's description points there rather than paying for it twice.
+ */
+export const batchItems = publishedAs(
+  pagesSchema,
+  z
+    .array(z.unknown())
+    .describe(
+      'Pages [{display_position?:intro|body|outro,rows:[{columns:[{items}]}]}], ≤2 columns; items: set_instructions questions or {type:dataset_field,field}|{type:rich_text,content}|{type:image,url,alt_text}; intro/outro: no questions. Ids keep entries',
+    ),
 );
+export const batchItemsAsInCreateBatch = publishedAs(pagesSchema.clone(), z.array(z.unknown()));
 
 /** Dataset schema field types participants see; `metadata` and `task_group_id` stay hidden. */
 const VISIBLE_FIELD_TYPES = new Set(['text', 'image_url', 'audio_url', 'video_url']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedAs, text } from '../util/shapes.js';
+import { publishedAs, text } from '../util/shapes.js';
 
 /**
  * The Task Builder instruction types, with the API's own field names and rules, so that a bad
@@ -50,7 +50,7 @@ const freeTextWithUnit = z.strictObject({
   ...common,
   placeholder_text_input: short.optional(),
   // Published as any object: the same rule again would cost its tokens twice in every conversation.
-  unit_options: z.array(z.strictObject({ label: short, value: short, validation: checkedAs(z.looseObject({}), validation).optional() })).min(1),
+  unit_options: z.array(z.strictObject({ label: short, value: short, validation: publishedAs(validation.clone(), z.looseObject({})).optional() })).min(1),
   unit_position: z.enum(['prefix', 'suffix']),
   default_unit: short.optional(),
 });
@@ -70,7 +70,27 @@ const fileUpload = z.strictObject({
  */
 const videoNarration = z.looseObject({ type: z.literal('video_narration'), description: long });
 
-export const instructionSchema = z
+/**
+ * What agents read: each pair of types as one (multiple choice with or without free text, which differ only in
+ * each option's heading; free text with or without a unit), with what only one of them takes said in words.
+ * Arguments are still checked against the exact union, which names any field that does not belong.
+ */
+const published = z.discriminatedUnion('type', [
+  multipleChoice.extend({
+    type: z.enum(['multiple_choice', 'multiple_choice_with_free_text']),
+    options: z.array(option.extend({ heading: short.optional().describe('Required with free text') })).min(1),
+  }),
+  freeTextWithUnit.extend({
+    type: z.enum(['free_text', 'free_text_with_unit']),
+    validation: validation.optional().describe('free_text only. For strings, min/max are lengths'),
+    unit_options: freeTextWithUnit.shape.unit_options.optional().describe('Required with unit'),
+    unit_position: freeTextWithUnit.shape.unit_position.optional().describe('Required with unit'),
+  }),
+  fileUpload,
+  videoNarration,
+]);
+
+const exact = z
   .discriminatedUnion('type', [multipleChoice, multipleChoiceWithFreeText, freeText, freeTextWithUnit, fileUpload, videoNarration])
   .superRefine((item, ctx) => {
     if (item.type === 'multiple_choice' || item.type === 'multiple_choice_with_free_text') {
@@ -110,6 +130,8 @@ export const instructionSchema = z
       }
     }
   });
+
+export const instructionSchema = publishedAs(exact, published);
 
 export type InstructionInput = z.output<typeof instructionSchema>;
 

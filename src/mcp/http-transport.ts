@@ -25,6 +25,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isLoopbackHost, type Config, type HttpSettings } from '../config.js';
 import { log, logEvent } from '../util/log.js';
 import { createServerFactory, SERVER_NAME, SERVER_VERSION } from './server.js';
+import type { Catalogue } from './catalogue.js';
 
 export const MCP_PATH = '/mcp';
 /** The SDK's own bound on a request body, kept now that the body is read here. */
@@ -57,8 +58,8 @@ interface Access {
   tool?: string;
 }
 
-export async function serveHttp(config: Config, settings: HttpSettings): Promise<RunningHttpServer> {
-  const newServer = createServerFactory(config);
+export async function serveHttp(config: Config, settings: HttpSettings, catalogue: Catalogue): Promise<RunningHttpServer> {
+  const newServer = createServerFactory(config, catalogue);
   const checkOrigin = originPolicy(settings);
   const checkToken = settings.token === undefined ? () => undefined : bearerCheck(settings.token);
   // A bearer token already defeats DNS rebinding (a page cannot know it), and a token-guarded loopback server may

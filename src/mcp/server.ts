@@ -6,18 +6,18 @@ import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
   type CallToolResult,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ProlificClient } from '../prolific/client.js';
 import type { Config } from '../config.js';
 import type { ToolContext, ToolDefinition } from './tool.js';
-import { describeFailure, describeInvalidArguments } from './tool-errors.js';
 import { ToolError } from '../errors.js';
+import { describeFailure, describeInvalidArguments } from './tool-errors.js';
+import { argumentsSchema, resultSchema, type Catalogue, type CatalogueEntry } from './catalogue.js';
+import { DEFAULT_TOOLSETS, howToEnable, TOOLSET_NAMES, TOOLSETS, type ToolsetName } from '../toolsets.js';
 import { createServerDeps, type ServerDeps } from './deps.js';
-import { allTools } from '../../tools/index.js';
 import { registerBatchResource } from '../../resources/batch.js';
 import { registerReportResource } from '../../resources/report.js';
 import { registerPrompts } from './prompts/index.js';
@@ -35,6 +35,8 @@ const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants
 
 export interface ServerOptions {
   config: Config;
+  /** Every tool the server could offer (loadCatalogue); the config's tool sets and --read-only choose. */
+  catalogue: Catalogue;
   /** Injected by tests and the sandbox mode; built from the config otherwise. */
   client?: ProlificClient;
   /** Shared by the per-request servers of stateless HTTP: one API client and one default-workspace look-up. */
@@ -53,25 +55,52 @@ interface Registrations {
 
 /** Builds the MCP server; transports are attached by the caller. */
 export function createServer(options: ServerOptions): McpServer {
-  const { config } = options;
+  const { config, catalogue } = options;
   const deps = options.deps ?? createServerDeps(config, options.client);
-  const mcp = new McpServer(SERVER_INFO, { instructions: instructionsFor(config) });
+  const mcp = new McpServer(SERVER_INFO, { instructions: instructionsFor(config, catalogue) });
   if (options.record) record(mcp.server, options.record);
-  // --read-only keeps write tools out of the catalogue entirely, so nothing can call them.
-  const tools = allTools.filter((tool) => !config.readOnly || tool.annotations.readOnlyHint);
-  registerTools(mcp, tools, deps);
+  const tools = offeredTools(catalogue, config);
+  registerTools(mcp, tools, catalogue, deps);
   registerBatchResource(mcp, deps);
   registerReportResource(mcp, deps);
-  registerPrompts(mcp, deps);
+  const names = new Set(tools.map((tool) => tool.listing.name));
+  registerPrompts(mcp, deps, (name) => names.has(name));
   registerDashboard(mcp, config);
   return mcp;
 }
 
-function instructionsFor(config: Config): string {
-  return (
-    'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.' +
-    (config.sandbox ? ` ${SANDBOX_NOTE}` : '')
-  );
+/**
+ * The tools of the chosen sets; with --read-only only those that change nothing, whatever the sets: what is
+ * not listed cannot be called.
+ */
+function offeredTools(catalogue: Catalogue, config: Config): CatalogueEntry[] {
+  const sets = config.toolsets ?? DEFAULT_TOOLSETS;
+  return catalogue.filter((tool) => sets.includes(tool.toolset) && (!config.readOnly || tool.listing.annotations?.readOnlyHint === true));
+}
+
+/** The sets that are off but would add tools if turned on (with --read-only, read-only ones). */
+function setsOff(catalogue: Catalogue, config: Config): ToolsetName[] {
+  const on = config.toolsets ?? DEFAULT_TOOLSETS;
+  const all = offeredTools(catalogue, { ...config, toolsets: TOOLSET_NAMES });
+  return [...new Set(all.map((tool) => tool.toolset))].filter((set) => !on.includes(set));
+}
+
+function instructionsFor(config: Config, catalogue: Catalogue): string {
+  const offered = new Set(offeredTools(catalogue, config).map((tool) => tool.listing.name));
+  const parts = [
+    offered.has('publish_study')
+      ? 'Run human-annotation jobs on Prolific AI Task Builder: create_dataset → upload_file → create_batch → set_instructions → setup_batch → create_study → publish_study (spends money; confirm the quoted cost with the person) → get_study → get_responses.'
+      : 'Human-annotation jobs on Prolific AI Task Builder.',
+  ];
+  if (config.readOnly) parts.push('Read-only: only tools that change nothing are offered.');
+  const off = setsOff(catalogue, config);
+  if (off.length) {
+    parts.push(
+      `Tool sets off on this server: ${off.map((set) => `${set} (${TOOLSETS[set]})`).join('; ')}. If the person needs one, tell them to restart the server with it added, e.g. ${howToEnable(config.toolsets, off[0]!)}; all turns on every set.`,
+    );
+  }
+  if (config.sandbox) parts.push(SANDBOX_NOTE);
+  return parts.join(' ');
 }
 
 /**
@@ -83,13 +112,13 @@ function instructionsFor(config: Config): string {
  * The handlers therefore see the never-connected McpServer's client capabilities, which are none: right for a
  * stateless server, which must not send the client requests of its own (see http-transport.ts).
  */
-export function createServerFactory(config: Config, deps: ServerDeps = createServerDeps(config)): () => Server {
+export function createServerFactory(config: Config, catalogue: Catalogue, deps: ServerDeps = createServerDeps(config)): () => Server {
   const registered: Registrations = { handlers: [], capabilities: {} };
-  createServer({ config, deps, record: registered });
+  createServer({ config, catalogue, deps, record: registered });
   const options = {
     // A stateless server has no channel to announce changes on, so it does not promise to.
     capabilities: { ...registered.capabilities, resources: { ...registered.capabilities.resources, listChanged: false } },
-    instructions: instructionsFor(config),
+    instructions: instructionsFor(config, catalogue),
     // The SDK would otherwise build an Ajv instance (and its formats) for every request.
     jsonSchemaValidator: new AjvJsonSchemaValidator(),
   };
@@ -118,50 +147,24 @@ interface PreparedTool {
   definition: ToolDefinition;
   input: z.ZodObject;
   output: z.ZodObject;
-  listing: Tool;
 }
 
-/** Stateless HTTP builds a server per request; a tool's JSON Schemas (most of that cost) are built once. */
-const preparedTools = new WeakMap<ToolDefinition, PreparedTool>();
+/** A tool's module is loaded, and its schemas built, on its first call; stateless HTTP's servers share them. */
+const preparedTools = new WeakMap<CatalogueEntry, Promise<PreparedTool>>();
 
-function prepare(definition: ToolDefinition): PreparedTool {
-  const cached = preparedTools.get(definition);
-  if (cached) return cached;
-  // Unknown arguments are refused rather than silently dropped: a misspelt field should not vanish.
-  const input = z.strictObject(definition.input);
-  const output = z.looseObject(definition.output);
-  const prepared: PreparedTool = {
-    definition,
-    input,
-    output,
-    listing: {
-      name: definition.name,
-      title: definition.title,
-      description: definition.description,
-      inputSchema: jsonSchema(input, 'input') as Tool['inputSchema'],
-      outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'],
-      annotations: definition.annotations,
-    },
-  };
-  preparedTools.set(definition, prepared);
-  return prepared;
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
-}
-
-/** zod spells out ±2^53 bounds on every integer; they say nothing and cost tokens in every conversation. */
-function withoutSafeIntegerBounds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
-    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
-    out[key] = withoutSafeIntegerBounds(value);
+function prepare(entry: CatalogueEntry): Promise<PreparedTool> {
+  let prepared = preparedTools.get(entry);
+  if (!prepared) {
+    prepared = entry.load().then(
+      (definition) => ({ definition, input: argumentsSchema(definition), output: resultSchema(definition) }),
+      (error: unknown) => {
+        preparedTools.delete(entry);
+        throw error;
+      },
+    );
+    preparedTools.set(entry, prepared);
   }
-  return out;
+  return prepared;
 }
 
 /**
@@ -169,18 +172,20 @@ function withoutSafeIntegerBounds(node: unknown): unknown {
  * as `isError` results naming each field (not protocol errors), and the published JSON Schema is exactly the
  * zod schema the arguments are checked against.
  */
-function registerTools(mcp: McpServer, definitions: ToolDefinition[], deps: ServerDeps): void {
-  const prepared = new Map(definitions.map((definition) => [definition.name, prepare(definition)]));
-  const listing = [...prepared.values()].map((tool) => withDashboard(tool.listing, deps.config));
+function registerTools(mcp: McpServer, tools: CatalogueEntry[], catalogue: Catalogue, deps: ServerDeps): void {
+  const offered = new Map(tools.map((tool) => [tool.listing.name, tool]));
+  const listing = tools.map((tool) => withDashboard(tool.listing, deps.config));
   mcp.server.registerCapabilities({ tools: { listChanged: false } });
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const name = request.params.name;
-    const tool = prepared.get(name);
-    if (!tool) {
-      const known = [...prepared.keys()].join(', ');
-      const hint = deps.config.readOnly ? ' The server runs read-only, so tools that change or spend are not offered.' : '';
-      return failure(`Unknown tool "${name}". Available tools: ${known}.${hint}`);
+    const entry = offered.get(name);
+    if (!entry) return failure(notOffered(name, [...offered.keys()], catalogue, deps.config));
+    let tool: PreparedTool;
+    try {
+      tool = await prepare(entry);
+    } catch (error) {
+      return failure(describeFailure(error, name, extra.signal));
     }
     const parsed = tool.input.safeParse(request.params.arguments ?? {});
     if (!parsed.success) return failure(describeInvalidArguments(parsed.error, name));
@@ -256,6 +261,19 @@ class IncreasingProgress {
     this.last = value;
     return value;
   }
+}
+
+/** Why a tool cannot be called here, and what would make it callable. */
+function notOffered(name: string, offered: string[], catalogue: Catalogue, config: Config): string {
+  const known = catalogue.find((tool) => tool.listing.name === name);
+  if (known && config.readOnly && !known.listing.annotations?.readOnlyHint) {
+    return `${name} is not offered: the server runs read-only, so tools that change or spend are not offered.`;
+  }
+  if (known) {
+    return `${name} is in the ${known.toolset} tool set, which is off on this server. Ask the person to restart the server with it added: ${howToEnable(config.toolsets, known.toolset)}.`;
+  }
+  const hint = config.readOnly ? ' The server runs read-only, so tools that change or spend are not offered.' : '';
+  return `Unknown tool "${name}". Available tools: ${offered.join(', ')}.${hint}`;
 }
 
 function failure(text: string): CallToolResult {

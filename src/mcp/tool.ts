@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config.js';
+import type { ToolsetName } from '../toolsets.js';
 import type { StepContext } from '../job/context.js';
 
 /** All four hints are required, so no tool can leave a host guessing whether it spends or deletes. */
@@ -25,6 +26,8 @@ export interface ToolContext extends StepContext {
 
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
+  /** The one tool set the tool belongs to; the server offers it only when that set is on (src/toolsets.ts). */
+  toolset: ToolsetName;
   title: string;
   description: string;
   input: I;

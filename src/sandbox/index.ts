@@ -99,6 +99,11 @@ export interface RunningSandbox {
    * would have come have come. For rehearsing long runs (a study of thousands of places) in no time.
    */
   advanceClock(ms: number): void;
+  /**
+   * The sandbox's clock (wall time plus every advance), which its timestamps and its answers' Date header follow:
+   * for a client under test to judge "the last 24 hours" by the same clock after `advanceClock`.
+   */
+  now(): number;
   /** Ends pending fault delays and closes both listeners; the sandbox runs no other timers. */
   close(): Promise<void>;
 }
@@ -186,6 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     advanceClock: (ms) => {
       skewMs += Math.max(0, ms);
     },
+    now: () => state.now(),
     close: async () => {
       closing.abort();
       await Promise.all([api.close(), storage.close()]);

@@ -348,6 +348,8 @@ export interface StudyFields {
   peripheral_requirements: string[];
   filters: unknown[];
   filter_set_id: string | null;
+  /** The version of the filter set the study takes its filters from (digest §1.7). */
+  filter_set_version: number | null;
   project: string | null;
   data_collection_method: string;
   data_collection_id: string;

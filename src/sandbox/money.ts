@@ -69,9 +69,9 @@ export interface Balance {
 }
 
 /**
- * Balances are derived, never stored: approved submissions are paid (spent), and every place of a live
- * study that may still be paid is locked. Rejected submissions and places a stopped study never filled
- * release their share.
+ * Balances are derived, never stored: approved submissions and settled bonuses are paid (spent), and every
+ * place of a live study that may still be paid, and every bonus still being paid, is locked. Rejected
+ * submissions and places a stopped study never filled release their share.
  */
 export function walletBalance(state: SandboxStore, wallet: WalletRecord): Balance {
   let spent = 0;
@@ -87,6 +87,15 @@ export function walletBalance(state: SandboxStore, wallet: WalletRecord): Balanc
         : Math.max(0, study.fields.total_available_places - approved - released);
     spent += studyCost(study.fields.reward, approved).total;
     locked += studyCost(study.fields.reward, stillPayable).total;
+  }
+  // A bonus paid leaves the available balance at once and the wallet when the payment settles (bonuses.ts).
+  const now = state.now();
+  for (const payment of state.audience.bonusPayments) {
+    const study = state.studies.get(payment.studyId);
+    const bulk = state.audience.bulkBonuses.get(payment.bulkId);
+    if (!study || !bulk || walletOf(state, study) !== wallet) continue;
+    if (payment.settlesAt <= now) spent += bulk.total;
+    else locked += bulk.total;
   }
   const total = wallet.initialBalance - spent;
   return { total, available: total - locked };

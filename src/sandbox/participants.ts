@@ -6,17 +6,21 @@
  * REVIEW, or APPROVED when the completion code approves automatically), returns the place, or runs past the
  * maximum allowed time. A place given back is offered again and its task group goes to the next participant.
  *
- * Participants differ (answers.ts): most are careful, a few careless, a few click at random, a few confuse
- * one option for another, and the careless and random are quicker. A dataset may state the answers
- * (META_SANDBOX_ANSWER_<question> columns) so that answers fit the datapoints. Everything is worked out from timestamps when the state is read, events in time order,
- * and every participant draws from their own seeded generator, so the outcome depends only on the seed and
- * the elapsed time.
+ * Participants are people of the sandbox's population whom the study's filters admit (recruiting.ts). They
+ * differ (answers.ts), each the same from study to study: most are careful, a few careless, a few click at
+ * random, a few confuse one option for another, and the careless and random are quicker. A dataset may state
+ * the answers (META_SANDBOX_ANSWER_<question> columns) so that answers fit the datapoints. Everything is worked
+ * out from timestamps when the state is read, events in time order, and every participant draws from their own
+ * seeded generator, so the outcome depends only on the seed, the requests and the elapsed time.
  */
 import { questionsOf } from './batch-items.js';
-import { drawProfile, simulateAnswer } from './answers.js';
+import { simulateAnswer } from './answers.js';
 import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
+import { applyCodeActions } from './participant-groups.js';
+import { populationOf } from './population.js';
 import { taskGroupCount, taskId, tasksInGroup } from './processing.js';
 import { derivedRandom } from './random.js';
+import { nextParticipant } from './recruiting.js';
 import type { SandboxStore } from './store.js';
 import { statedAnswer } from './truth.js';
 import { holdsPlace, publishIfDue, settleStudy } from './study-lifecycle.js';
@@ -58,8 +62,14 @@ function runUntil(state: SandboxStore, study: StudyRecord, now: number): void {
         if (wasFull) study.nextArrivalActiveMs = Math.max(study.nextArrivalActiveMs, activeMsAt(study, ending.finishesAt) + interval(state));
       }
     } else if (plan && arrival <= now) {
-      inProgress.push(admit(state, study, plan, arrival));
-      taken += 1;
+      const submission = admit(state, study, plan, arrival);
+      if (submission) {
+        inProgress.push(submission);
+        taken += 1;
+      } else {
+        // Nobody the filters admit is left for now: look again one interval after this read.
+        study.nextArrivalActiveMs = activeMsAt(study, now) + interval(state);
+      }
     } else {
       break;
     }
@@ -99,14 +109,15 @@ function isInProgress(submission: SubmissionRecord): boolean {
   return submission.status === 'RESERVED' || submission.status === 'ACTIVE';
 }
 
-function admit(state: SandboxStore, study: StudyRecord, plan: TaskPlan, startedAt: number): SubmissionRecord {
+function admit(state: SandboxStore, study: StudyRecord, plan: TaskPlan, startedAt: number): SubmissionRecord | undefined {
+  const recruit = nextParticipant(state, study);
+  if (!recruit) return undefined;
+  const { participantId } = recruit;
   const { completionMs, seed, returnRate, timeoutRate } = state.settings;
   const random = derivedRandom(seed, study.id, 'participant', study.arrivals);
   const id = random.objectId();
-  const participantId = random.objectId();
-  const drawn = drawProfile(random);
   const crowd = state.settings.crowd;
-  const profile = crowd?.length ? (crowd[study.arrivals % crowd.length] as AnnotatorProfile) : drawn;
+  const profile = crowd?.length ? (crowd[study.arrivals % crowd.length] as AnnotatorProfile) : (populationOf(seed).profiles[recruit.person] as AnnotatorProfile);
   const [slowest, fastest] = PACE[profile.diligence];
   const duration = completionMs * random.between(slowest, fastest);
   const returns = random.chance(returnRate);
@@ -148,6 +159,7 @@ function finish(state: SandboxStore, study: StudyRecord, submission: SubmissionR
   submission.status = autoApprove ? 'APPROVED' : 'AWAITING REVIEW';
   submission.completedAt = submission.finishesAt;
   submission.studyCode = code?.code ?? null;
+  applyCodeActions(state, study, submission);
   const batch = state.batches.get(study.fields.data_collection_id);
   if (batch) recordResponses(state, batch, submission);
 }

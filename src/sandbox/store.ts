@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import { AudienceRecords } from './audience-model.js';
 import { notFound } from './errors.js';
 import type {
   AnnotatorProfile,
@@ -71,6 +72,8 @@ export class SandboxStore {
   readonly answerColumns = new Map<string, number>();
   /** Response records per batch id, in the order participants submitted them. */
   readonly responses = new Map<string, ResponseRecord[]>();
+  /** Participant groups, bonuses and each study's search for participants. */
+  readonly audience = new AudienceRecords();
   private sequence = 0;
   private layoutSequence = 0;
 

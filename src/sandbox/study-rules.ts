@@ -2,6 +2,8 @@
  * What a Task Builder study must look like to be created: required fields, a READY batch behind it, a
  * reward at or above the minimum hourly rate, and the documented defaults for everything else.
  */
+import { readFilters, workspaceOf } from './eligibility.js';
+import { studyFilterSet } from './filter-sets.js';
 import type { CompletionCode, StudyFields } from './model.js';
 import { CURRENCY, formatMoney, hourlyRate, REWARD_RATES } from './money.js';
 import { taskGroupCount } from './processing.js';
@@ -53,6 +55,7 @@ export function validateStudy(state: SandboxStore, body: Record<string, unknown>
   const peripherals = fields.stringArray('peripheral_requirements', { allowed: PERIPHERALS });
   const filters = fields.array('filters');
   const filterSetId = fields.string('filter_set_id');
+  const filterSetVersion = fields.integer('filter_set_version', { min: 1 });
   const projectId = fields.string('project');
   const studyLabels = fields.stringArray('study_labels');
   const contentWarnings = fields.stringArray('content_warnings');
@@ -60,6 +63,9 @@ export function validateStudy(state: SandboxStore, body: Record<string, unknown>
   const annotators = fields.object('data_collection_metadata')?.integer('annotators_per_task', { min: 1 }) ?? 1;
 
   if (filterSetId !== undefined && filters?.length) fields.fail('filter_set_id', 'Use either filters or filter_set_id, not both.');
+  const workspaceId = workspaceOf(state, projectId, fields.raw('data_collection_id'));
+  if (filters) readFilters(state, workspaceId, filters, fields);
+  const setVersion = filterSetId === undefined ? null : studyFilterSet(state, fields, filterSetId, filterSetVersion, workspaceId);
   if (projectId !== undefined && !state.projects.has(projectId)) fields.fail('project', `Project ${projectId} does not exist.`);
   if (estimated !== undefined && maximumTime !== undefined && maximumTime < minimumAllowedTime(estimated)) {
     fields.fail(
@@ -97,6 +103,7 @@ export function validateStudy(state: SandboxStore, body: Record<string, unknown>
     peripheral_requirements: peripherals ?? [],
     filters: filters ?? [],
     filter_set_id: filterSetId ?? null,
+    filter_set_version: setVersion,
     project: projectId ?? null,
     data_collection_method: String(fields.raw('data_collection_method')),
     data_collection_id: String(fields.raw('data_collection_id')),

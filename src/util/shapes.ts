@@ -34,18 +34,22 @@ export function prolificId(what: string) {
   return z.string().refine((value) => ID.test(value), `must be a Prolific ${what} id (letters, digits and dashes)`);
 }
 
+const sketches = new WeakMap<z.ZodType, z.ZodType>();
+
 /**
- * Publishes `sketch` but checks with `strict`, re-reporting its issues at their own paths: for arguments whose
- * full JSON Schema would cost many tokens in every conversation (a layout's item union nested three levels
- * deep), while an error still names the exact field.
+ * Checks with `strict` but publishes `sketch` in its place, for arguments whose full JSON Schema would cost many
+ * tokens in every conversation (a layout's item union nested three levels deep): what is accepted, and every
+ * error with its exact field, stay `strict`'s. Describe the sketch: `.describe()` on the result makes a copy,
+ * which would be published in full.
  */
-export function checkedAs<T extends z.ZodType>(sketch: z.ZodType, strict: T) {
-  return sketch.transform((value, ctx): z.output<T> => {
-    const checked = strict.safeParse(value);
-    if (checked.success) return checked.data;
-    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    return z.NEVER;
-  });
+export function publishedAs<T extends z.ZodType>(strict: T, sketch: z.ZodType): T {
+  sketches.set(strict, sketch);
+  return strict;
+}
+
+/** The schema published in place of this one, if any (see publishedAs). */
+export function sketchOf(schema: unknown): z.ZodType | undefined {
+  return sketches.get(schema as z.ZodType);
 }
 
 export const taskDetails = z.strictObject({

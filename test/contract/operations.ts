@@ -30,11 +30,21 @@ export interface Deviation {
   requestFields?: string[];
   /** Answer-body fields (JSON pointers such as `/datasets/0/name`; `*` matches any one segment) likewise. */
   responseFields?: string[];
+  /**
+   * Places (request or answer, pointers as above) where the spec's `oneOf` has overlapping alternatives, so that a
+   * valid value matches more than one: only that is let through; a value matching none is still flagged.
+   */
+  ambiguousOneOf?: string[];
 }
 
-export type SpecEntry = { client: ClientMethod[]; deviations?: Deviation[] } | { skipped: string };
+/**
+ * A skipped operation may list deviations too: the sandbox serves some of them (for tests acting as the researcher,
+ * or ahead of a client method), and its answers are checked all the same.
+ */
+export type SpecEntry = { client: ClientMethod[]; deviations?: Deviation[] } | { skipped: string; deviations?: Deviation[] };
 
 export interface OffSpecEntry {
+  /** The client methods that call it; none while the sandbox serves it ahead of the client. */
   client: ClientMethod[];
   /** Why the endpoint is not in the spec, with the digest section that describes it. */
   reason: string;
@@ -77,6 +87,19 @@ const LIMIT_OFFSET: Deviation = {
   requestFields: ['/query/limit', '/query/offset'],
 };
 
+const FILTER_LIST: Deviation = {
+  reason:
+    "The spec's filter list item is a oneOf whose plain and detailed alternatives overlap (every detail field is optional), so every filter matches two of them (audience digest §1.1).",
+  ambiguousOneOf: ['/results/*'],
+};
+
+const FILTER_GROUPS: Deviation = {
+  reason:
+    'Filters may be "and"/"or" groups, {filter_id, selected_filters}, nested (audience digest §1.2): newer than the spec, whose filter is a select or a range filter only.',
+  requestFields: ['/filters/*'],
+  responseFields: ['/filters/*', '/results/*/filters/*'],
+};
+
 export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   // Account and workspaces
   'GET /api/v1/users/me/': { client: ['getMe'] },
@@ -94,17 +117,17 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'GET /api/v1/reward-recommendations/': { client: ['getRewardRecommendations'] },
 
   // Screening
-  'GET /api/v1/filters/': { skipped: SCREENING },
+  'GET /api/v1/filters/': { skipped: SCREENING, deviations: [FILTER_LIST] },
   'GET /api/v1/filters/{id}/distribution/': { skipped: SCREENING },
-  'POST /api/v1/eligibility-count/': { skipped: SCREENING },
-  'GET /api/v1/filter-sets/': { skipped: SCREENING },
-  'POST /api/v1/filter-sets/': { skipped: SCREENING },
-  'GET /api/v1/filter-sets/{id}/': { skipped: SCREENING },
+  'POST /api/v1/eligibility-count/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'GET /api/v1/filter-sets/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'POST /api/v1/filter-sets/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'GET /api/v1/filter-sets/{id}/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'DELETE /api/v1/filter-sets/{id}/': { skipped: SCREENING },
-  'PATCH /api/v1/filter-sets/{id}/': { skipped: SCREENING },
-  'POST /api/v1/filter-sets/{id}/clone/': { skipped: SCREENING },
-  'POST /api/v1/filter-sets/{id}/lock/': { skipped: SCREENING },
-  'POST /api/v1/filter-sets/{id}/unlock/': { skipped: SCREENING },
+  'PATCH /api/v1/filter-sets/{id}/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'POST /api/v1/filter-sets/{id}/clone/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'POST /api/v1/filter-sets/{id}/lock/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'POST /api/v1/filter-sets/{id}/unlock/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'GET /api/v1/participant-groups/': { skipped: GROUPS },
   'POST /api/v1/participant-groups/': { skipped: GROUPS },
   'GET /api/v1/participant-groups/{id}/': { skipped: GROUPS },
@@ -193,10 +216,13 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'GET /api/v1/data-collection/collections/{collection_id}/export/{export_id}': { skipped: COLLECTIONS },
 
   // Studies
-  'GET /api/v1/studies/': { client: ['listStudies'], deviations: [LIMIT_OFFSET] },
-  'POST /api/v1/studies/': { client: ['createStudy'] },
-  'GET /api/v1/studies/{id}/': { client: ['getStudy'] },
-  'PATCH /api/v1/studies/{id}/': { skipped: 'A draft is created whole by create_study; a published study changes only through transitions.' },
+  'GET /api/v1/studies/': { client: ['listStudies'], deviations: [LIMIT_OFFSET, FILTER_GROUPS] },
+  'POST /api/v1/studies/': { client: ['createStudy'], deviations: [FILTER_GROUPS] },
+  'GET /api/v1/studies/{id}/': { client: ['getStudy'], deviations: [FILTER_GROUPS] },
+  'PATCH /api/v1/studies/{id}/': {
+    skipped: 'A draft is created whole by create_study; a published study changes only through transitions.',
+    deviations: [FILTER_GROUPS],
+  },
   'DELETE /api/v1/studies/{id}/': { skipped: 'Deleting is left to the Prolific app: nothing an agent does should destroy a study.' },
   'POST /api/v1/studies/{id}/transition/': { client: ['transitionStudy'] },
   'POST /api/v1/studies/{id}/test-study': { skipped: 'Test runs happen in the sandbox, which simulates participants, not on the live API.' },
@@ -260,6 +286,18 @@ export const OFF_SPEC: Record<OperationKey, OffSpecEntry> = {
   'GET /api/v1/data-collection/batches/{batch_id}/syncs/{sync_id}': {
     client: ['getBatchSync'],
     reason: 'The sync job, followed to complete or failed (digest §2.5, §7 item 10).',
+  },
+  'GET /api/v1/filters/search/': {
+    client: [],
+    reason: 'Ranked keyword search over the filter catalogue: in the docs, newer than the live spec of 2026-08-18 (audience digest §1.6).',
+  },
+  'GET /api/v1/filters/{filter_id}/choices/': {
+    client: [],
+    reason: "A filter's choices, flat and paged: in the docs, newer than the live spec of 2026-08-18 (audience digest §1.6).",
+  },
+  'GET /api/v1/filters/{filter_id}/choices/search/': {
+    client: [],
+    reason: "Keyword search over one filter's choices: in the docs, newer than the live spec of 2026-08-18 (audience digest §1.6).",
   },
   'GET /api/v1/data-collection/batches/{batch_id}/task-groups': {
     client: ['listTaskGroups'],

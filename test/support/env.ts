@@ -5,6 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../../src/mcp/server.js';
+import { loadCatalogue } from '../../src/mcp/catalogue.js';
+import { TOOLSET_NAMES } from '../../src/toolsets.js';
 import { ProlificClient } from '../../src/prolific/client.js';
 import type { Config } from '../../src/config.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -34,7 +36,8 @@ export interface TestEnv {
 
 /**
  * A real MCP Client, linked in memory to a real server, which talks HTTP to a sandbox on loopback. `close()`
- * throws if any request or answer disagreed with the API spec (test/support/contract.ts).
+ * throws if any request or answer disagreed with the API spec (test/support/contract.ts). Every tool set is on
+ * unless `config.toolsets` says otherwise (undefined: the default sets).
  */
 export async function startEnv(
   options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities; retryBaseMs?: number } = {},
@@ -50,6 +53,7 @@ export async function startEnv(
     readOnly: false,
     uploadRoots: [dir],
     maxUploadBytes: 10 * 1024 * 1024,
+    toolsets: TOOLSET_NAMES,
     ...options.config,
   };
   // Real backoff starts at a second; tests keep the same rules on a faster clock.
@@ -63,7 +67,7 @@ export async function startEnv(
         retryBaseMs: options.retryBaseMs ?? 20,
       })
     : undefined;
-  const server = createServer({ config, client });
+  const server = createServer({ config, client, catalogue: await loadCatalogue() });
   const mcpClient = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
@@ -85,6 +89,28 @@ export async function startEnv(
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
       await contract.assertClean();
+    },
+  };
+}
+
+/**
+ * A real MCP Client, linked in memory to a server with no API behind it (no token): for what a server offers
+ * (tools, prompts, instructions) under a config, and for calls that must be refused before any request.
+ */
+export async function offlineServer(config: Partial<Config> = {}): Promise<{ client: Client; close(): Promise<void> }> {
+  const server = createServer({
+    config: { baseUrl: 'https://api.prolific.com', sandbox: false, readOnly: false, uploadRoots: [], maxUploadBytes: 0, ...config },
+    catalogue: await loadCatalogue(),
+  });
+  const client = new Client({ name: 'offline-test', version: '1.0.0' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  return {
+    client,
+    async close() {
+      await client.close();
+      await server.close();
     },
   };
 }

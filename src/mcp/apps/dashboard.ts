@@ -1,8 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { EXTENSION_ID, RESOURCE_MIME_TYPE, registerAppResource } from '@modelcontextprotocol/ext-apps/server';
 import type { Config } from '../../config.js';
+
+/**
+ * ext-apps' EXTENSION_ID and RESOURCE_MIME_TYPE, spelt out (test/dashboard.test.ts holds them equal): its
+ * server module, loaded for two strings and registerAppResource (registerResource with this MIME type), cost
+ * every start more than all the rest of the dashboard.
+ */
+export const EXTENSION_ID = 'io.modelcontextprotocol/ui';
+export const RESOURCE_MIME_TYPE = 'text/html;profile=mcp-app';
 
 /**
  * The study dashboard, an MCP App (`io.modelcontextprotocol/ui`): hosts that render Apps show this page
@@ -52,11 +59,11 @@ async function readPage(): Promise<string> {
 export function registerDashboard(mcp: McpServer, config: Config): void {
   if (!appsEnabled(config)) return;
   mcp.server.registerCapabilities({ extensions: { [EXTENSION_ID]: {} } });
-  registerAppResource(
-    mcp,
+  mcp.registerResource(
     'study-dashboard',
     DASHBOARD_URI,
     {
+      mimeType: RESOURCE_MIME_TYPE,
       title: 'Study dashboard',
       description: 'What get_study, summarize_responses and get_batch return, drawn for a person: places, money, labels, agreement.',
       _meta: { ui: RESOURCE_UI },

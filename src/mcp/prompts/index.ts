@@ -4,17 +4,26 @@ import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerDeps } from '../deps.js';
 import { completeBatchId } from '../complete.js';
+import { howToEnable } from '../../toolsets.js';
+
+/** Whether this server offers the named tool (its set is on, and --read-only leaves it). */
+export type Offers = (tool: string) => boolean;
+
+/** The tools of a whole run up to the responses, all in the default set. */
+const RUN = ['list_workspaces', 'create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_study'];
+/** What a run does with its responses: the results set. */
+const RESULTS = ['summarize_responses', 'rerun_contested', 'review_submissions', 'export_labels'];
 
 /**
  * Prompts that walk an agent through a whole job in the order the tools expect, with the checks a careful
  * person would make: the cost against the budget before anything is spent, and the evidence before anyone's
- * work is rejected.
+ * work is rejected. A prompt names only tools the server offers, and is left out where the ones it is about
+ * are not offered (a read-only server has none that create and spend).
  */
-export function registerPrompts(mcp: McpServer, deps: ServerDeps): void {
+export function registerPrompts(mcp: McpServer, deps: ServerDeps, offers: Offers): void {
   const batchId = completable(z.string().describe('The batch the annotators worked on'), (value) => completeBatchId(deps, value));
 
-  // Read-only servers offer no write tools, so a prompt that creates and spends would lead nowhere.
-  if (!deps.config.readOnly) {
+  if (RUN.every(offers)) {
     mcp.registerPrompt(
       'run_annotation_job',
       {
@@ -27,29 +36,32 @@ export function registerPrompts(mcp: McpServer, deps: ServerDeps): void {
           budget: z.string().describe('Most the whole job may cost, fees and VAT included, e.g. "£40"'),
         },
       },
-      (args) => userMessage(runAnnotationJob(args)),
+      (args) => userMessage(runAnnotationJob(args, RESULTS.every(offers) ? undefined : howToEnable(deps.config.toolsets, 'results'))),
     );
   }
 
-  mcp.registerPrompt(
-    'review_annotation_quality',
-    {
-      title: 'Review annotation quality',
-      description: "Summarise a batch's labels and agreement, flag weak annotators, and propose which submissions to approve.",
-      argsSchema: {
-        batch_id: batchId,
-        study_id: z.string().optional().describe('The study that ran on the batch, if known'),
+  if (offers('summarize_responses') && offers('get_study')) {
+    mcp.registerPrompt(
+      'review_annotation_quality',
+      {
+        title: 'Review annotation quality',
+        description: "Summarise a batch's labels and agreement, flag weak annotators, and propose which submissions to approve.",
+        argsSchema: {
+          batch_id: batchId,
+          study_id: z.string().optional().describe('The study that ran on the batch, if known'),
+        },
       },
-    },
-    (args) => userMessage(reviewAnnotationQuality(args, deps.config.readOnly)),
-  );
+      (args) => userMessage(reviewAnnotationQuality(args, offers)),
+    );
+  }
 }
 
 function userMessage(text: string): GetPromptResult {
   return { messages: [{ role: 'user', content: { type: 'text', text } }] };
 }
 
-function runAnnotationJob(args: { data: string; question: string; labels: string; budget: string }): string {
+/** `resultsOff`: how to turn on the results set, when it is off. */
+function runAnnotationJob(args: { data: string; question: string; labels: string; budget: string }, resultsOff: string | undefined): string {
   return `Run a human-annotation job on Prolific AI Task Builder with the prolific-task-builder tools.
 
 Data: ${args.data}
@@ -67,20 +79,29 @@ Work through these steps in order. Stop and ask me whenever something is unclear
 7. Cost check: compare the quoted total_cost with the budget. If it is over, do not publish: create a smaller study (fewer places or annotators) or ask me to raise the budget.
 8. publish_study without confirm_total_cost to get the quote. Show me the total, the places and the reward, and publish with confirm_total_cost only after I agree.
 9. get_study until the study is AWAITING REVIEW or COMPLETED.
-10. summarize_responses. With 3 or more ratings a task and 10 or more answers an annotator it uses Dawid–Skene (say which method it used): tell me the labels and how many have a confidence below 0.9, the agreement (Krippendorff's alpha: 0.8 or more is reliable, below 0.667 doubtful), and the annotators with the lowest estimated_accuracy (or agreement_with_majority) and any gold_accuracy.
+${resultsOff === undefined ? RESULT_STEPS : resultsOffStep(resultsOff)}`;
+}
+
+const RESULT_STEPS = `10. summarize_responses. With 3 or more ratings a task and 10 or more answers an annotator it uses Dawid–Skene (say which method it used): tell me the labels and how many have a confidence below 0.9, the agreement (Krippendorff's alpha: 0.8 or more is reliable, below 0.667 doubtful), and the annotators with the lowest estimated_accuracy (or agreement_with_majority) and any gold_accuracy.
     If tasks stay contested (confidence below 0.9), offer a follow-up round for just those: rerun_contested with below_confidence 0.9 creates an UNPUBLISHED study and quotes it. Publish it only as in steps 7 and 8, with my agreement; once it has run, pass both batches as batch_ids to summarize_responses.
 11. Propose approvals with review_submissions (APPROVE pays the participants). Reject nobody without my agreement, and then only with a rejection_category and a respectful message of at least 100 characters.
 12. export_labels to a .csv or .jsonl file for the evaluation pipeline (with batch_ids when there was a follow-up round): one row per datapoint with its label and confidence. Tell me where it is.`;
+
+function resultsOffStep(howToEnableResults: string): string {
+  return `10. get_responses for the annotators' answers. Labels with their confidence and agreement, follow-up rounds, approvals and exports are in the results tool set, which is off on this server: tell me, so that I can restart it with ${howToEnableResults}.`;
 }
 
-function reviewAnnotationQuality(args: { batch_id: string; study_id?: string | undefined }, readOnly: boolean): string {
+function reviewAnnotationQuality(args: { batch_id: string; study_id?: string | undefined }, offers: Offers): string {
   const study = args.study_id ? `study ${args.study_id}` : 'the study that ran on it (ask me for its id if you do not have it)';
-  const decide = readOnly
-    ? 'This server is read-only: list the approvals and rejections you propose, for me to carry out.'
-    : 'Call review_submissions only after I agree: APPROVE the accepted ones (it pays them), and REJECT only those I confirm, with a rejection_category and a message of at least 100 characters that tells the participant what was wrong.';
-  const followUp = readOnly
-    ? 'propose a follow-up round for the tasks with confidence below 0.9 (rerun_contested, on a server that may write)'
-    : 'offer a follow-up round for the tasks with confidence below 0.9: rerun_contested creates an UNPUBLISHED study and quotes it; publish_study only with my agreement, then summarize both rounds with batch_ids';
+  // Where the results set is on, only --read-only leaves these out.
+  const decide = offers('review_submissions')
+    ? 'Call review_submissions only after I agree: APPROVE the accepted ones (it pays them), and REJECT only those I confirm, with a rejection_category and a message of at least 100 characters that tells the participant what was wrong.'
+    : 'This server is read-only: list the approvals and rejections you propose, for me to carry out.';
+  const exportLabels = offers('export_labels') ? 'export_labels for the pipeline' : 'an export for the pipeline (on a server that may write)';
+  const followUp =
+    offers('rerun_contested') && offers('publish_study')
+      ? 'offer a follow-up round for the tasks with confidence below 0.9: rerun_contested creates an UNPUBLISHED study and quotes it; publish_study only with my agreement, then summarize both rounds with batch_ids'
+      : 'propose a follow-up round for the tasks with confidence below 0.9 (on a server that may write)';
   return `Review the annotation quality of batch ${args.batch_id} and propose which submissions of ${study} to approve.
 
 1. summarize_responses for the batch (say which method it used: Dawid–Skene when tasks have 3+ ratings and annotators 10+ answers, else majority). For every multiple-choice instruction report Krippendorff's alpha (0.8 or more reliable, 0.667 to 0.8 tentative, below 0.667 doubtful), Fleiss' kappa when given, percent agreement, and the most contested tasks (lowest confidence, or ties).
@@ -88,5 +109,5 @@ function reviewAnnotationQuality(args: { batch_id: string; study_id?: string | u
 3. get_study: the submissions awaiting review, with the seconds each took. Very fast work with low agreement is the strongest sign of carelessness; low agreement alone can also mean a hard or ambiguous task, so look at the contested tasks before blaming anyone.
 4. Propose: approve everyone not flagged; for each flagged annotator show the evidence (agreement, comparisons, time) and suggest approve or reject.
 5. ${decide}
-6. Suggest next steps for the labels: export_labels for the pipeline, and ${followUp}.`;
+6. Suggest next steps for the labels: ${exportLabels}, and ${followUp}.`;
 }

@@ -4,9 +4,13 @@ import type { HttpHandler } from 'msw';
 import type { SandboxState } from '../state.js';
 import { accountRoutes } from './account.js';
 import { batchRoutes } from './batches.js';
+import { bonusRoutes } from './bonuses.js';
 import { datasetRoutes } from './datasets.js';
 import { exportRoutes } from './exports.js';
+import { filterSetRoutes } from './filter-sets.js';
+import { filterRoutes } from './filters.js';
 import { instructionRoutes } from './instructions.js';
+import { participantGroupRoutes } from './participant-groups.js';
 import { pricingRoutes } from './pricing.js';
 import { apiFallback, storageFallback } from './route.js';
 import { storageHandlers } from './storage.js';
@@ -23,6 +27,10 @@ export function createSandboxHandlers(state: SandboxState): HttpHandler[] {
     ...studyRoutes(state),
     ...pricingRoutes(state),
     ...submissionRoutes(state),
+    ...filterRoutes(state),
+    ...filterSetRoutes(state),
+    ...participantGroupRoutes(state),
+    ...bonusRoutes(state),
   ];
   return [
     ...routes.map((route) => route.handler),

@@ -12,11 +12,11 @@ export const PAGE_SIZE = 20;
 /** DRF's max_page_size: a larger size asked for is quietly reduced to this. */
 const MAX_PAGE_SIZE = 100;
 
-/** `style` is how links page when the request named neither style. */
-export function pagedList(url: URL, items: readonly unknown[], style: 'page' | 'offset'): Response {
+/** `style` is how links page when the request named neither style; `defaultSize` is the page size when none is asked for. */
+export function pagedList(url: URL, items: readonly unknown[], style: 'page' | 'offset', defaultSize = PAGE_SIZE): Response {
   const query = url.searchParams;
   const byPage = query.has('page') || query.has('page_size') || (style === 'page' && !query.has('limit') && !query.has('offset'));
-  const size = Math.min(MAX_PAGE_SIZE, positive(query.get(byPage ? 'page_size' : 'limit')) ?? PAGE_SIZE);
+  const size = Math.min(MAX_PAGE_SIZE, positive(query.get(byPage ? 'page_size' : 'limit')) ?? defaultSize);
   let offset: number;
   if (byPage) {
     const page = positive(query.get('page') ?? '1');

@@ -1,4 +1,5 @@
 /** What studies cost and what they should pay: the cost calculator, a study's cost, reward recommendations. */
+import { studyBonuses } from '../bonuses.js';
 import { badRequest } from '../errors.js';
 import { CURRENCY, REWARD_RATES, studyCost } from '../money.js';
 import type { SandboxState } from '../state.js';
@@ -24,9 +25,11 @@ export function pricingRoutes(state: SandboxState): Route[] {
       const placesTaken = state.submissionsOf(study.id).filter((submission) => !UNPAID.has(submission.status)).length;
       const cost = studyCost(study.fields.reward, projected ? study.fields.total_available_places : placesTaken);
       const amount = (value: number) => ({ amount: value, currency: CURRENCY });
+      // Bonuses paid and settled; projected, also those still being paid.
+      const bonuses = studyBonuses(state, study.id, projected);
       return json({
         rewards: { rewards: amount(cost.rewards), fees: amount(cost.fees), tax: amount(cost.tax) },
-        bonuses: { rewards: amount(0), fees: amount(0), tax: amount(0) },
+        bonuses: { rewards: amount(bonuses.amount), fees: amount(bonuses.fees), tax: amount(bonuses.vat) },
         _links: {},
       });
     }),

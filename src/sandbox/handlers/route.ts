@@ -44,6 +44,8 @@ export function apiRoute(
       state.advance();
       const response = await resolver({ request, url: new URL(request.url), params: stringParams(params), state });
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+      // The server's time is the sandbox's clock, which advanceClock moves on.
+      response.headers.set('Date', new Date(state.now()).toUTCString());
       return response;
     } catch (error) {
       return errorResponse(error, headers);

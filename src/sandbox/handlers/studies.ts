@@ -5,7 +5,7 @@
 import { HttpResponse } from 'msw';
 
 import { badRequest } from '../errors.js';
-import type { StudyRecord } from '../model.js';
+import type { StudyRecord, StudyStatus } from '../model.js';
 import { CURRENCY, formatMoney, studyCost, walletBalance, walletName, walletOf } from '../money.js';
 import { reopenPlaces } from '../participants.js';
 import { holdsPlace, settleStudy, STUDY_ACTIONS, transitionStudy } from '../study-lifecycle.js';
@@ -44,7 +44,10 @@ export function studyRoutes(state: SandboxState): Route[] {
       return json(studyView(state, study), 201);
     }),
     apiRoute(state, 'GET', BASE, ({ url }) => {
-      const newestFirst = [...state.studies.values()].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1));
+      const wanted = listedStatuses(url.searchParams.get('state'));
+      const newestFirst = [...state.studies.values()]
+        .filter((study) => !wanted || wanted.has(study.status))
+        .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1));
       return pagedList(url, newestFirst.map((study) => studyView(state, study)), 'offset');
     }),
     apiRoute(state, 'GET', `${BASE}/:studyId`, ({ params }) => json(studyView(state, state.findStudy(params.studyId ?? '')))),
@@ -78,6 +81,24 @@ export function studyRoutes(state: SandboxState): Route[] {
   ];
 }
 
+const STATUSES: readonly StudyStatus[] = ['UNPUBLISHED', 'SCHEDULED', 'PUBLISHING', 'ACTIVE', 'AWAITING REVIEW', 'PAUSED', 'COMPLETED'];
+
+/**
+ * The statuses `?state=` asks for: one name or "(a|b|…)", any case, `_` for a space. The spec's example also
+ * names "published", which the sandbox reads as every status a study can have once published.
+ */
+function listedStatuses(query: string | null): Set<StudyStatus> | undefined {
+  if (!query?.trim()) return undefined;
+  const names = query.replace(/^\(|\)$/g, '').split('|').map((name) => name.trim().toUpperCase().replace(/_/g, ' '));
+  const wanted = new Set<StudyStatus>();
+  for (const name of names) {
+    if (name === 'PUBLISHED') for (const status of ['ACTIVE', 'PAUSED', 'AWAITING REVIEW', 'COMPLETED'] as const) wanted.add(status);
+    else if ((STATUSES as readonly string[]).includes(name)) wanted.add(name as StudyStatus);
+    else throw badRequest({ state: [`"${name}" is not a study status. Use one of ${STATUSES.join(', ')} or PUBLISHED, alone or as "(a|b)".`] });
+  }
+  return wanted;
+}
+
 function studyView(state: SandboxState, study: StudyRecord): Record<string, unknown> {
   const f = study.fields;
   const submissions = state.submissionsOf(study.id);
@@ -100,6 +121,7 @@ function studyView(state: SandboxState, study: StudyRecord): Record<string, unkn
     peripheral_requirements: f.peripheral_requirements,
     filters: f.filters,
     filter_set_id: f.filter_set_id,
+    filter_set_version: f.filter_set_version,
     project: f.project,
     data_collection_method: f.data_collection_method,
     data_collection_id: f.data_collection_id,
@@ -114,6 +136,8 @@ function studyView(state: SandboxState, study: StudyRecord): Record<string, unkn
     date_created: iso(study.createdAt),
     published_at: study.publishedAt === null ? null : iso(study.publishedAt),
     publish_at: study.publishAt === null ? null : iso(study.publishAt),
+    // "Total cost of the study including fees": every place's reward, fee and VAT. Bonuses are not in it (the
+    // spec does not say; GET /studies/{id}/cost/ shows them apart), so adding the two never counts one twice.
     total_cost: studyCost(f.reward, f.total_available_places).total,
     currency_code: CURRENCY,
     is_ready_to_publish: study.status === 'UNPUBLISHED',

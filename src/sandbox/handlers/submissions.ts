@@ -3,6 +3,7 @@
  * approved or rejected; a rejection needs a category and a message of at least 100 characters. Once every
  * submission of a full study is reviewed, the study is COMPLETED.
  */
+import { submissionBonuses } from '../bonuses.js';
 import { badRequest } from '../errors.js';
 import type { SubmissionRecord, SubmissionStatus } from '../model.js';
 import { settleStudy } from '../study-lifecycle.js';
@@ -76,7 +77,7 @@ export function submissionRoutes(state: SandboxState): Route[] {
       return json('Bulk approve in progress');
     }),
     apiRoute(state, 'GET', '/api/v1/submissions/:submissionId', ({ params }) =>
-      json(submissionView(state.findSubmission(params.submissionId ?? ''))),
+      json(submissionView(state, state.findSubmission(params.submissionId ?? ''))),
     ),
     apiRoute(state, 'POST', '/api/v1/submissions/:submissionId/transition', async ({ request, params }) => {
       const submission = state.findSubmission(params.submissionId ?? '');
@@ -105,7 +106,7 @@ export function submissionRoutes(state: SandboxState): Route[] {
         submission.status = target;
         settleStudy(state, state.findStudy(submission.studyId));
       }
-      return json(submissionView(submission));
+      return json(submissionView(state, submission));
     }),
   ];
 }
@@ -124,7 +125,7 @@ function submissionShortView(submission: SubmissionRecord): Record<string, unkno
   };
 }
 
-function submissionView(submission: SubmissionRecord): Record<string, unknown> {
+function submissionView(state: SandboxState, submission: SubmissionRecord): Record<string, unknown> {
   return {
     id: submission.id,
     completed_at: submission.completedAt === null ? null : iso(submission.completedAt),
@@ -133,7 +134,7 @@ function submissionView(submission: SubmissionRecord): Record<string, unknown> {
     started_at: iso(submission.startedAt),
     status: submission.status,
     study_id: submission.studyId,
-    bonus_payments: [],
+    bonus_payments: submissionBonuses(state, submission.id),
     return_requested: null,
   };
 }
