@@ -17,38 +17,91 @@ export type PutBody = Buffer | Readable | { path: string };
 const CHUNK_BYTES = 256 * 1024;
 /** Enough in flight to keep the socket busy while the next read runs. */
 const BUFFERS = 4;
+/** Buffers no upload is using, kept for the next one: uploads at once each take their own. */
+const spare: Buffer[] = [];
+const MAX_SPARE = 2 * BUFFERS;
 
 export async function writeBody(req: ClientRequest, body: PutBody, length: number): Promise<void> {
   if (Buffer.isBuffer(body)) return void req.end(body);
-  // A request that fails or closes early leaves its write callbacks uncalled: every wait races this.
-  const gone = new Promise<never>((_, reject) => {
-    const fail = (error?: Error) => reject(error ?? new Error('the upload request ended before its body was sent'));
-    req.once('error', fail);
-    req.once('close', () => fail());
-  });
-  gone.catch(() => undefined);
-  const settle = <T>(step: Promise<T>) => Promise.race([step, gone]);
-  if ('path' in body) return writeFile(req, body.path, length, settle);
-  for await (const chunk of body) await settle(new Promise<void>((resolve) => req.write(chunk as Buffer, () => resolve())));
-  await settle(new Promise<void>((resolve) => req.end(resolve)));
+  const sent = new Sent(req);
+  if ('path' in body) return writeFile(sent, body.path, length);
+  for await (const chunk of body) await sent.write(chunk as Buffer);
+  await sent.end();
 }
 
-async function writeFile(req: ClientRequest, path: string, length: number, settle: <T>(step: Promise<T>) => Promise<T>): Promise<void> {
+/**
+ * The request's writes as promises. A request that fails or closes early leaves its write callbacks uncalled,
+ * so every wait also ends with the request's failure.
+ */
+class Sent {
+  private failure: Error | undefined;
+  private readonly waits = new Set<(error: Error) => void>();
+
+  constructor(private readonly req: ClientRequest) {
+    const fail = (error?: Error) => {
+      this.failure ??= error ?? new Error('the upload request ended before its body was sent');
+      for (const wait of this.waits) wait(this.failure);
+      this.waits.clear();
+    };
+    req.once('error', fail);
+    req.once('close', () => fail());
+  }
+
+  /** Resolves once the socket has sent the chunk. */
+  write(chunk: Buffer): Promise<void> {
+    return this.wait((done) => this.req.write(chunk, () => done()));
+  }
+
+  /** Sends the chunk; `sent` runs once the socket has, and never if the request fails first. */
+  writeThen(chunk: Buffer, sent: () => void): void {
+    this.req.write(chunk, () => sent());
+  }
+
+  end(): Promise<void> {
+    return this.wait((done) => this.req.end(done));
+  }
+
+  wait(start: (done: () => void) => void): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      const onFailure = (error: Error) => reject(error);
+      this.waits.add(onFailure);
+      start(() => {
+        this.waits.delete(onFailure);
+        resolve();
+      });
+    });
+  }
+}
+
+async function writeFile(sent: Sent, path: string, length: number): Promise<void> {
   const file = await open(path, 'r');
+  const free: Buffer[] = [];
+  const mine: Buffer[] = [];
+  for (let i = 0; i < BUFFERS; i++) {
+    const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    free.push(buffer);
+    mine.push(buffer);
+  }
+  let released: (() => void) | undefined;
   try {
-    const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafeSlow(CHUNK_BYTES));
-    const waiting: ((buffer: Buffer) => void)[] = [];
-    const take = () => new Promise<Buffer>((resolve) => (free.length ? resolve(free.pop()!) : waiting.push(resolve)));
-    const give = (buffer: Buffer) => (waiting.length ? waiting.shift()!(buffer) : free.push(buffer));
     for (let position = 0; position < length; ) {
-      const buffer = await settle(take());
+      if (!free.length) await sent.wait((done) => (released = done));
+      const buffer = free.pop()!;
       const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK_BYTES, length - position), position);
       // The size was checked before the upload began; a file that shrank since must not be sent short.
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position} of ${length}: it changed during the upload`);
       position += bytesRead;
-      req.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), () => give(buffer));
+      sent.writeThen(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), () => {
+        free.push(buffer);
+        const wake = released;
+        released = undefined;
+        wake?.();
+      });
     }
-    await settle(new Promise<void>((resolve) => req.end(resolve)));
+    await sent.end();
+    // Only now is every buffer sent and free; after a failure the socket may still hold some, so none is kept.
+    spare.push(...mine.slice(0, MAX_SPARE - spare.length));
   } finally {
     await file.close();
   }
