@@ -18,6 +18,7 @@ import { measureLargeBatch } from './bench/large-batch.js';
 import { measureHttp } from './bench/http-throughput.js';
 import { measureOverhead } from './bench/overhead.js';
 import { measurePolling } from './bench/polling.js';
+import { measureRanking } from './bench/ranking.js';
 import { table, type Figure } from './bench/report.js';
 import { measureUpload, startUploadSetup } from './bench/upload.js';
 
@@ -42,6 +43,7 @@ const STANDALONE: Record<string, () => Promise<Figure[]>> = {
   'large-batch': measureLargeBatch,
   polling: measurePolling,
   http: () => measureHttp(),
+  ranking: measureRanking,
   upload: async () => {
     const setup = await startUploadSetup();
     try {
@@ -97,12 +99,14 @@ async function main(): Promise<void> {
 
   step('200,000-record batch');
   const largeBatch = await measureLargeBatch();
+  step('Bradley–Terry ranking of 100,000 judgements');
+  const ranking = await measureRanking();
   step('waiting for the polling measure');
   const pollingFigures = await polling;
   // Last, alone: its load would otherwise delay the polling measure's process.
   step('many agents over HTTP');
   const http = await measureHttp();
-  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...overhead, ...pollingFigures, ...http].sort((a, b) => a.item - b.item);
+  const figures = [...catalogue.figures, ...coldStart, ...upload, ...largeBatch, ...ranking, ...overhead, ...pollingFigures, ...http].sort((a, b) => a.item - b.item);
 
   const failed = figures.filter((f) => f.pass === false);
   console.log(table(figures));

@@ -2,49 +2,19 @@
  * `npm run demo`: a whole annotation run, as an agent would drive it, through a real MCP client talking to the
  * built server over stdio in sandbox mode. Nothing leaves this machine and no money moves.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { startDemo, step, untilSubmitted, type DemoSession } from './demo-client.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const server = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.url));
 
-const client = new Client({ name: 'prolific-demo', version: '1.0.0' });
-
-function step(title: string): void {
-  console.log(`\n▶ ${title}`);
-}
-
-async function call(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const result = (await client.callTool({ name, arguments: args }, undefined, {
-    onprogress: (p) => console.log(`    … ${p.message ?? p.progress}`),
-    timeout: 120_000,
-  })) as CallToolResult;
-  if (result.isError) {
-    const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
-    throw new Error(`${name} failed: ${text}`);
-  }
-  return result.structuredContent as Record<string, any>;
-}
+let session: DemoSession | undefined;
 
 async function main(): Promise<void> {
-  // The labels are written to a scratch folder, which the server may write to alongside the repository.
-  const exportDir = await mkdtemp(join(tmpdir(), 'prolific-demo-'));
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    // The whole job, labels and approvals included: the default set and the results set.
-    args: [server, '--sandbox', '--toolsets', 'run,results'],
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PROLIFIC_UPLOAD_ROOTS: [root, exportDir].join(delimiter) },
-    stderr: 'ignore',
-  });
-  await client.connect(transport);
+  // The whole job, labels and approvals included: the default set and the results set.
+  session = await startDemo('prolific-demo', ['run', 'results']);
+  const { client, call, exportDir } = session;
   const { tools } = await client.listTools();
   console.log(`Connected to the Prolific AI Task Builder MCP server (sandbox) over stdio: ${tools.length} tools.`);
 
@@ -129,13 +99,7 @@ async function main(): Promise<void> {
   const published = await call('publish_study', { study_id: study.id, confirm_total_cost: quote.total_cost });
   console.log(`  published: ${published.published}, study ${published.study.status}`);
 
-  step('get_study until every place is submitted');
-  let progress = await call('get_study', { study_id: study.id });
-  while (progress.status === 'ACTIVE') {
-    console.log(`  ${progress.places_taken}/${progress.total_available_places} places taken`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    progress = await call('get_study', { study_id: study.id });
-  }
+  const progress = await untilSubmitted(session, study.id);
   console.log(`  study ${progress.status}: ${JSON.stringify(progress.submissions_by_status)}`);
 
   step('get_responses (first page)');
@@ -184,8 +148,7 @@ async function main(): Promise<void> {
   }
 
   printAgreement(summary);
-  await client.close();
-  await rm(exportDir, { recursive: true, force: true });
+  await session.close();
 }
 
 /** Per review: the annotators' votes on the sentiment question and the majority, as summarize_responses found them. */
@@ -262,6 +225,6 @@ function fixed(value: number | null): string {
 
 main().catch(async (error: unknown) => {
   console.error(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}`);
-  await client.close().catch(() => undefined);
+  await session?.close().catch(() => undefined);
   process.exit(1);
 });

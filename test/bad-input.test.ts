@@ -38,6 +38,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   export_batch: { batch_id: UNKNOWN_ID, file_path: 'batch.zip' },
   rerun_contested: { batch_id: UNKNOWN_ID, below_confidence: 0.9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
+  create_comparison: { name: 'C', rows: [{ prompt: 'P', model: 'm1', output: 'x' }, { prompt: 'P', model: 'm2', output: 'y' }] },
+  rank_models: { batch_id: UNKNOWN_ID },
 };
 
 function wrongType(schema: Schema): unknown {

@@ -6,6 +6,7 @@ import { BUDGETS, costPerSet, costTable, type SetCost } from '../scripts/bench/c
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'sync_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
 const LABELS = ['summarize_responses', 'export_labels', 'export_batch', 'rerun_contested', 'review_submissions'];
+const EVALUATIONS = ['create_comparison', 'rank_models'];
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
 describe('tool catalogue', () => {
@@ -19,8 +20,8 @@ describe('tool catalogue', () => {
     await env.close();
   });
 
-  it('offers every walkthrough step, lifecycle and labelling tool, by exactly these names', () => {
-    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE, ...LABELS].sort());
+  it('offers every walkthrough step, lifecycle, labelling and evaluation tool, by exactly these names', () => {
+    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE, ...LABELS, ...EVALUATIONS].sort());
   });
 
   it('declares all four annotations on every tool, a title, and input and output schemas', () => {
@@ -34,7 +35,7 @@ describe('tool catalogue', () => {
 
   it('marks exactly the tools that change nothing as read-only, and the spending ones as destructive', () => {
     const readOnly = tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort();
-    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces', 'summarize_responses']);
+    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces', 'rank_models', 'summarize_responses']);
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('publish_study')?.annotations?.destructiveHint).toBe(true);
     expect(byName.get('publish_study')?.annotations?.idempotentHint).toBe(false);
@@ -76,7 +77,7 @@ describe('--read-only', () => {
     const env = await startEnv({ config: { readOnly: true } });
     try {
       const { tools } = await env.client.listTools();
-      expect(tools.length).toBe(7);
+      expect(tools.length).toBe(8);
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       const before = env.sandbox.requests.length;
       const result = await env.client.callTool({ name: 'create_dataset', arguments: { name: 'x' } });

@@ -16,7 +16,7 @@ import { FAST, callTool, ok, readyBatch, startEnv, untilSubmitted, type TestEnv 
 
 const URI = 'ui://prolific/study-dashboard';
 const MIME = 'text/html;profile=mcp-app';
-const APP_TOOLS = ['get_batch', 'get_study', 'summarize_responses'];
+const APP_TOOLS = ['get_batch', 'get_study', 'rank_models', 'summarize_responses'];
 const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => path && existsSync(path));
@@ -30,7 +30,7 @@ describe('the study dashboard (MCP App) as the catalogue and resources show it',
     await env.close();
   });
 
-  it('points get_study, summarize_responses and get_batch at one ui:// page, and only them', async () => {
+  it('points get_study, summarize_responses, get_batch and rank_models at one ui:// page, and only them', async () => {
     const { tools } = await env.client.listTools();
     const pointing = tools.filter((tool) => tool._meta?.ui).map((tool) => tool.name).sort();
     expect(pointing).toEqual(APP_TOOLS);
@@ -109,6 +109,8 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
   let study: CallToolResult;
   let summary: CallToolResult;
   let batch: CallToolResult;
+  let ranking: CallToolResult;
+  let comparisonSummary: CallToolResult;
   let hostUrl: string;
 
   beforeAll(async () => {
@@ -116,7 +118,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     sandbox = await startSandbox(FAST);
     client = new Client({ name: 'dashboard-test-host', version: '1.0.0' }, { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results,evaluations'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
     );
     const mcp = { call: (name: string, args?: Record<string, unknown>) => callTool(client, name, args) };
     const { batchId } = await readyBatch(mcp);
@@ -128,6 +130,17 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     study = (await mcp.call('get_study', { study_id: created.id })).raw;
     summary = (await mcp.call('summarize_responses', { batch_id: batchId })).raw;
     batch = (await mcp.call('get_batch', { batch_id: batchId })).raw;
+    // A comparison of four models whose hidden qualities the sandbox's annotators follow.
+    const models = { 'kestrel-xl': 1.2, 'plover-m': 0.4, 'dunlin-s': -0.4, 'stint-xs': -1.2 };
+    const rows = Array.from({ length: 12 }, (_, p) => Object.entries(models).map(([model, quality], i) => ({ prompt_id: `p${p}`, prompt: `Prompt ${p}`, model, output: `Reply ${i} to ${p}`, META_SANDBOX_QUALITY: quality }))).flat();
+    const comparison = ok(await mcp.call('create_comparison', { name: 'Four models', rows, allow_ties: true, seed: 2 }));
+    const compared = ok(
+      await mcp.call('create_study', { batch_id: comparison.batch_id, name: 'Compare replies', description: 'Pick the better reply.', reward: 150, estimated_completion_time: 5, annotators_per_task: 3 }),
+    );
+    ok(await mcp.call('publish_study', { study_id: compared.id, confirm_total_cost: compared.total_cost }));
+    await untilSubmitted(mcp, compared.id);
+    ranking = (await mcp.call('rank_models', { batch_id: comparison.batch_id })).raw;
+    comparisonSummary = (await mcp.call('summarize_responses', { batch_id: comparison.batch_id })).raw;
     html = ((await client.readResource({ uri: URI })).contents[0] as { text: string }).text;
 
     const hostScript = await bundleHost();
@@ -239,6 +252,60 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     await expect.poll(() => page.frameLocator('#other').locator('.plain').innerText()).toContain('nothing the dashboard can draw');
     await show('failed', 'light', { study_id: 'nope' }, { content: [{ type: 'text', text: 'Study nope was not found.' }], isError: true });
     await expect.poll(() => page.frameLocator('#failed').locator('.alert').innerText()).toBe('Study nope was not found.');
+  });
+
+  it('shows rank_models as a ranking: each score with its interval as a bar, win rates, the position bias', async () => {
+    const data = ranking.structuredContent as Record<string, any>;
+    await show('ranking', 'light', { batch_id: data.batch_id }, ranking);
+    const view = page.frameLocator('#ranking');
+    await expect.poll(() => view.locator('h1').innerText()).toBe('Model ranking');
+    const rows = view.locator('tr.model-row');
+    expect(await rows.count()).toBe(4);
+    const names = await view.locator('tr.model-row .model-name').allInnerTexts();
+    expect(names).toEqual(data.models.map((m: { model: string }) => m.model));
+    expect(names).toEqual(['kestrel-xl', 'plover-m', 'dunlin-s', 'stint-xs']);
+    // Each interval bar spans its score's dot, and the dots fall from the first row to the last.
+    const spans = await view.locator('tr.model-row .scale').evaluateAll((scales) =>
+      scales.map((scale) => {
+        const box = (selector: string) => (scale.querySelector(selector) as HTMLElement).getBoundingClientRect();
+        const ci = box('.ci');
+        const dot = box('.point');
+        return { left: ci.left, right: ci.right, dot: dot.left + dot.width / 2 };
+      }),
+    );
+    for (const span of spans) {
+      expect(span.dot).toBeGreaterThanOrEqual(span.left - 0.5);
+      expect(span.dot).toBeLessThanOrEqual(span.right + 0.5);
+    }
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.dot).toBeLessThan(spans[i - 1]!.dot);
+    const first = data.models[0];
+    expect(await rows.first().locator('.score').innerText()).toBe(`${first.score.toFixed(2)} [${first.ci95[0].toFixed(2)}, ${first.ci95[1].toFixed(2)}]`);
+    const cells = await view.locator('table.win-rates td.rate:not(.none)').allInnerTexts();
+    expect(cells).toHaveLength(12);
+    expect(cells[0]).toBe(`${Math.round(data.win_rates.matrix[0][1] * 100)}%`);
+    expect(await view.locator('.first-share').innerText()).toContain(`${Math.round(data.position_bias.first_share * 100)}%`);
+    expect(await view.locator('.same-side').innerText()).toBe(`${data.annotators.same_side} of ${data.annotators.total} annotators always chose the same side`);
+    // A ranking instead of per-item labels.
+    expect(await view.locator('.label-row').count()).toBe(0);
+    await settled('ranking');
+    await page.locator('#ranking').screenshot({ path: `${DOCS}comparison-dashboard.png` });
+  });
+
+  it('refreshes a ranking with rank_models, and draws a comparison batch\'s summary as its ranking', async () => {
+    const before = hostCalls.length;
+    const view = page.frameLocator('#ranking');
+    await view.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => hostCalls.length).toBeGreaterThan(before);
+    expect(hostCalls.slice(before).map((call) => call.name)).toEqual(['rank_models']);
+    await expect.poll(() => view.locator('tr.model-row').count()).toBe(4);
+
+    const summaryData = comparisonSummary.structuredContent as Record<string, any>;
+    const calls = hostCalls.length;
+    await show('comparison', 'light', { batch_id: summaryData.batch_id }, comparisonSummary);
+    const drawn = page.frameLocator('#comparison');
+    await expect.poll(() => drawn.locator('tr.model-row').count()).toBe(4);
+    expect(hostCalls.slice(calls).map(({ name, arguments: args }) => ({ name, args }))).toEqual([{ name: 'rank_models', args: { batch_id: summaryData.batch_id } }]);
+    expect(await drawn.locator('.label-row').count()).toBe(0);
   });
 
   it('loaded nothing but the host page: the views fetched nothing', () => {

@@ -72,6 +72,7 @@ describe('choosing tool sets', () => {
     expect((await offered({})).tools).toEqual(RUN);
     expect((await offered({ toolsets: ['run', 'results'] })).tools).toEqual([...RUN, ...RESULTS].sort(byCatalogueOrder));
     expect((await offered({ toolsets: ['batches'] })).tools).toEqual(BATCHES);
+    expect((await offered({ toolsets: ['evaluations'] })).tools).toEqual(['create_comparison', 'rank_models']);
     expect((await offered({ toolsets: TOOLSET_NAMES })).tools).toEqual(allTools.map((tool) => tool.name));
     for (const tool of allTools) expect(TOOLSET_NAMES, tool.name).toContain(tool.toolset);
   });
@@ -87,8 +88,9 @@ describe('choosing tool sets', () => {
     expect(byDefault).toContain('Tool sets off on this server: batches (');
     expect(byDefault).toContain('; results (');
     expect(byDefault).toContain('--toolsets run,batches (or PROLIFIC_TOOLSETS=run,batches)');
+    expect(byDefault).toContain('; evaluations (');
     // A set with no tools yet, or none that a read-only server would offer, adds nothing: it is not named.
-    expect(byDefault).not.toMatch(/audience|evaluations/);
+    expect(byDefault).not.toMatch(/audience/);
     expect((await offered({ toolsets: TOOLSET_NAMES })).instructions).not.toContain('Tool sets off');
     const readOnly = (await offered({ readOnly: true, toolsets: ['run', 'results'] })).instructions;
     expect(readOnly).toContain('Tool sets off on this server: batches (');

@@ -9,6 +9,8 @@ import { checkTarget, writeTarget } from '../src/job/output-file.js';
 import { labelMethod, pooledBatches, pooledIds, resolveMethod } from '../src/job/label-args.js';
 import { readLabelSource } from '../src/job/labels-source.js';
 import { questionKey } from '../src/job/question-key.js';
+import { readComparisons } from '../src/job/comparison-source.js';
+import { PREFERENCE_COLUMNS, preferencePairs } from '../src/job/preference-pairs.js';
 
 type Cell = string | number | string[] | null;
 
@@ -17,13 +19,14 @@ export default defineTool({
   toolset: 'results',
   title: 'Export labels',
   description:
-    "Write one row per task to a local .csv or .jsonl: datapoint columns, then per choice question the label, share (dawid_skene: confidence) and ratings. Only inside the upload roots; replaces a file only with overwrite.",
+    'Write one row per task to a local .csv or .jsonl: datapoint columns, then per choice question the label, share (dawid_skene: confidence) and ratings. format "preference" (.jsonl, a create_comparison batch): prompt, chosen, rejected, models, votes per pair with a winner. Only inside the upload roots; replaces a file only with overwrite.',
   input: {
     batch_id: prolificId('batch').optional(),
     ...pooledBatches,
     method: labelMethod,
     file_path: z.string().min(1).max(4096),
-    format: z.enum(['csv', 'jsonl']).optional().describe("Default: the file's extension"),
+    format: z.enum(['csv', 'jsonl', 'preference']).optional().describe("Default: the file's extension"),
+    instruction_id: prolificId('instruction').optional().describe('preference: default the first comparison question'),
     overwrite: z.boolean().default(false),
   },
   output: { file_path: z.string(), rows: z.number(), columns: z.array(z.string()), warning: z.string().optional() },
@@ -35,6 +38,8 @@ export default defineTool({
     const format = formatOf(args.file_path, args.format);
     const target = await resolveInsideRoots(args.file_path, await context.uploadRoots(), 'write');
     await checkTarget(target, args.file_path, args.overwrite);
+    if (format === 'preference') return exportPreferences(context, { ...args, batchIds, target });
+    if (args.instruction_id) throw new ToolError('instruction_id applies to format "preference" only; leave it out to export every choice question.');
 
     const { records, questions, datapoints, columns: datapointColumns, warning } = await readLabelSource(context, batchIds, true);
     // Loaded on first use, so that starting the server costs nothing for them.
@@ -88,11 +93,15 @@ export default defineTool({
   },
 });
 
-function formatOf(filePath: string, format: 'csv' | 'jsonl' | undefined): 'csv' | 'jsonl' {
+type Format = 'csv' | 'jsonl' | 'preference';
+
+function formatOf(filePath: string, format: Format | undefined): Format {
   const extension = extname(filePath).toLowerCase();
-  if (format && extension !== `.${format}`) {
-    throw new ToolError(`file_path must end in .${format} to match format "${format}" (got "${basename(filePath)}").`);
+  const wanted = format === 'preference' ? 'jsonl' : format;
+  if (wanted && extension !== `.${wanted}`) {
+    throw new ToolError(`file_path must end in .${wanted} to match format "${format}" (got "${basename(filePath)}").`);
   }
+  if (format === 'preference') return format;
   if (extension === '.csv' || extension === '.jsonl') return extension === '.csv' ? 'csv' : 'jsonl';
   throw new ToolError(`file_path must end in .csv or .jsonl, the formats export_labels writes (got "${basename(filePath)}").`);
 }
@@ -107,6 +116,34 @@ async function encoded(format: 'csv' | 'jsonl', columns: string[], rows: Iterabl
   ];
 }
 
-function* jsonLines(rows: Iterable<Record<string, Cell>>): Generator<string> {
+/** One training pair per comparison with a winner, sides put back; the rest are counted. */
+async function exportPreferences(
+  context: ToolContext,
+  args: { batchIds: string[]; target: string; file_path: string; overwrite: boolean; instruction_id?: string | undefined },
+) {
+  const [batchId] = args.batchIds;
+  if (args.batchIds.length > 1 || !batchId) throw new ToolError('format "preference" exports one comparison batch: give batch_id alone.');
+  const data = await readComparisons(context, batchId, args.instruction_id);
+  if (data.judgements.first.length === 0) throw new ToolError(`Batch ${batchId} has no judgements yet. Follow the study with get_study, then export.`);
+  const { rows, noWinner, excludedVotes } = preferencePairs(data);
+  await writeTarget(args.target, args.file_path, args.overwrite, [Readable.from(jsonLines(rows))], context.signal);
+  const left = [
+    ...(noWinner ? [`${noWinner} comparisons had no winner (even votes) and are left out`] : []),
+    ...(excludedVotes ? [`${excludedVotes} votes of annotators who always chose the same side are left out`] : []),
+    ...(data.warning ? [data.warning] : []),
+  ];
+  return {
+    file_path: args.target,
+    format: 'preference' as const,
+    instruction_id: data.question.id,
+    rows: rows.length,
+    no_winner: noWinner,
+    ...(excludedVotes ? { excluded_votes: excludedVotes } : {}),
+    columns: [...PREFERENCE_COLUMNS],
+    ...(left.length ? { warning: `${left.join('; ')}.` } : {}),
+  };
+}
+
+function* jsonLines(rows: Iterable<object>): Generator<string> {
   for (const row of rows) yield `${JSON.stringify(row)}\n`;
 }

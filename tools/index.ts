@@ -21,6 +21,8 @@ import exportLabels from './export_labels.js';
 import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
+import createComparison from './create_comparison.js';
+import rankModels from './rank_models.js';
 
 /** Every tool, in the order of the walkthrough; the catalogue lists them in this order. */
 export const allTools = [
@@ -46,4 +48,6 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
+  createComparison,
+  rankModels,
 ] as unknown as ToolDefinition[];

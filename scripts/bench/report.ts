@@ -1,7 +1,7 @@
 /** One line of the benchmark table, and the table itself. */
 
 export interface Figure {
-  /** The issue's item number (1–7). */
+  /** The item number (1–7: the performance issue; 8: the evaluations issue). */
   item: number;
   measure: string;
   /** The figure as printed, and as a number for the JSON. */

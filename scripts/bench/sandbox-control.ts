@@ -9,6 +9,14 @@ export interface SeedOptions {
   tasksPerGroup: number;
 }
 
+export interface ComparisonSeedOptions {
+  models: number;
+  prompts: number;
+  pairsPerPrompt: number;
+  annotatorsPerTask: number;
+  tasksPerGroup: number;
+}
+
 export interface SeededBatch {
   batchId: string;
   responses: number;
@@ -24,6 +32,7 @@ type Question =
   | { op: 'requests'; since: number }
   | { op: 'pendingUntil'; kind: 'dataset' | 'batch'; recordId: string }
   | { op: 'seed'; options: SeedOptions }
+  | { op: 'seedComparisons'; options: ComparisonSeedOptions }
   | { op: 'close' };
 
 export type Command = Question & { id: number };
@@ -39,6 +48,7 @@ export interface SandboxProcess {
   /** When a dataset's or batch's current processing ends, on the sandbox clock (= Date.now here); null when none. */
   pendingUntil(kind: 'dataset' | 'batch', id: string): Promise<number | null>;
   seed(options: SeedOptions): Promise<SeededBatch>;
+  seedComparisons(options: ComparisonSeedOptions): Promise<SeededBatch>;
   close(): Promise<void>;
 }
 
@@ -73,6 +83,7 @@ export async function startSandboxProcess(options: SandboxOptions): Promise<Sand
     requests: (since = 0) => ask({ op: 'requests', since }),
     pendingUntil: (kind, recordId) => ask({ op: 'pendingUntil', kind, recordId }),
     seed: (seedOptions) => ask({ op: 'seed', options: seedOptions }),
+    seedComparisons: (seedOptions) => ask({ op: 'seedComparisons', options: seedOptions }),
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -5,7 +5,10 @@
  */
 import { ProlificClient } from '../../src/prolific/client.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import type { Command, Reply, SeedOptions, SeededBatch } from './sandbox-control.js';
+import type { ApiObject, DatasetSchema } from '../../src/prolific/types.js';
+import { comparisonRow, pairOutputs, type ModelOutput } from '../../src/job/comparison-pairs.js';
+import { comparisonPages, comparisonQuestion, comparisonSchema, DEFAULT_QUESTION } from '../../src/job/comparison-layout.js';
+import type { Command, ComparisonSeedOptions, Reply, SeedOptions, SeededBatch } from './sandbox-control.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SandboxOptions;
 const sandbox = await startSandbox(options);
@@ -33,6 +36,8 @@ async function answer(command: Command): Promise<unknown> {
     }
     case 'seed':
       return seed(sandbox, command.options);
+    case 'seedComparisons':
+      return seedComparisons(sandbox, command.options);
     case 'close':
       await sandbox.close();
       setImmediate(() => process.exit(0));
@@ -45,6 +50,61 @@ async function answer(command: Command): Promise<unknown> {
  * then aged on the sandbox clock until every simulated participant has submitted.
  */
 async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<SeededBatch> {
+  const { tasks } = seedOptions;
+  const rows = ['text,META_ID'];
+  for (let i = 0; i < tasks; i += 1) rows.push(`"Review ${i}: arrived on time, works as described, would buy again.",r${i}`);
+  const questions = [
+    {
+      type: 'multiple_choice',
+      description: 'What is the sentiment of this review?',
+      options: ['positive', 'neutral', 'negative'].map((value) => ({ label: value, value })),
+      answer_limit: 1,
+    },
+    { type: 'free_text', description: 'Why?', validation: { type: 'string', min: 2, max: 200 } },
+  ];
+  return seedBatch(running, seedOptions, {
+    name: 'Review sentiment (benchmark)',
+    schema: { strict: false, fields: { text: { type: 'text' }, META_ID: { type: 'metadata' } } },
+    file: { name: 'reviews.csv', body: Buffer.from(rows.join('\n')), contentType: 'text/csv' },
+    // A one-page layout: the instructions endpoint is past its sunset.
+    batchItems: [{ rows: [{ columns: [{ items: questions }] }] }],
+  });
+}
+
+/**
+ * A comparison batch as create_comparison lays it out: `prompts` prompts answered by `models` models, a
+ * sample of `pairsPerPrompt` pairs each, judged by `annotatorsPerTask` sandbox annotators by hidden qualities
+ * evenly spread from best to worst.
+ */
+async function seedComparisons(running: RunningSandbox, options: ComparisonSeedOptions): Promise<SeededBatch> {
+  const outputs: ModelOutput[] = [];
+  for (let p = 0; p < options.prompts; p++) {
+    for (let m = 0; m < options.models; m++) {
+      const quality = 1.5 - (3 * m) / Math.max(1, options.models - 1);
+      outputs.push({ promptId: `p${p}`, prompt: `Prompt ${p}: explain it simply.`, model: `model-${m}`, output: `Answer ${m} to prompt ${p}, in a sentence or two.`, hidden: { META_SANDBOX_QUALITY: quality } });
+    }
+  }
+  const { comparisons } = pairOutputs(outputs, { seed: 1, pairsPerPrompt: options.pairsPerPrompt });
+  const body = Buffer.from(comparisons.map((comparison) => JSON.stringify(comparisonRow(comparison))).join('\n') + '\n');
+  return seedBatch(running, { tasks: comparisons.length, annotatorsPerTask: options.annotatorsPerTask, tasksPerGroup: options.tasksPerGroup }, {
+    name: 'Model comparison (benchmark)',
+    schema: comparisonSchema(['META_SANDBOX_QUALITY']),
+    file: { name: 'comparisons.jsonl', body, contentType: 'application/x-ndjson' },
+    batchItems: comparisonPages([comparisonQuestion(DEFAULT_QUESTION, true)]),
+    warmReport: true,
+  });
+}
+
+interface BatchContent {
+  name: string;
+  schema: DatasetSchema;
+  file: { name: string; body: Buffer; contentType: string };
+  batchItems: ApiObject[];
+  /** Make the report once before the measure, as for the responses: rank_models reads it. */
+  warmReport?: boolean;
+}
+
+async function seedBatch(running: RunningSandbox, seedOptions: SeedOptions, content: BatchContent): Promise<SeededBatch> {
   const started = Date.now();
   const { tasks, annotatorsPerTask, tasksPerGroup } = seedOptions;
   const settings = running.state.settings;
@@ -52,37 +112,24 @@ async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<
   try {
     const workspace = (await client.listWorkspaces()).results[0]?.id ?? '';
     const project = (await client.listProjects(workspace)).results[0]?.id;
-    const schema = { strict: false, fields: { text: { type: 'text' as const }, META_ID: { type: 'metadata' as const } } };
-    const dataset = await client.createDataset({ name: `${tasks} reviews`, workspace_id: workspace, schema });
-    const rows = ['text,META_ID'];
-    for (let i = 0; i < tasks; i += 1) rows.push(`"Review ${i}: arrived on time, works as described, would buy again.",r${i}`);
-    const csv = Buffer.from(rows.join('\n'));
-    const { upload_url, content_type } = await client.getUploadUrl(dataset.id, 'reviews.csv');
-    await client.putUpload(upload_url, { body: () => csv, length: csv.length, contentType: content_type ?? 'text/csv' });
+    const dataset = await client.createDataset({ name: `${tasks} datapoints`, workspace_id: workspace, schema: content.schema });
+    const { upload_url, content_type } = await client.getUploadUrl(dataset.id, content.file.name);
+    const file = content.file.body;
+    await client.putUpload(upload_url, { body: () => file, length: file.length, contentType: content_type ?? content.file.contentType });
     running.advanceClock(settings.processingMs);
     const batch = await client.createBatch({
-      name: 'Review sentiment (benchmark)',
+      name: content.name,
       workspace_id: workspace,
       dataset_id: dataset.id,
-      task_details: { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Choose a sentiment, then say why.' },
+      task_details: { task_name: content.name, task_introduction: 'Read each item.', task_steps: 'Answer every question.' },
     });
-    const questions = [
-      {
-        type: 'multiple_choice',
-        description: 'What is the sentiment of this review?',
-        options: ['positive', 'neutral', 'negative'].map((value) => ({ label: value, value })),
-        answer_limit: 1,
-      },
-      { type: 'free_text', description: 'Why?', validation: { type: 'string', min: 2, max: 200 } },
-    ];
-    // A one-page layout: the instructions endpoint is past its sunset.
-    await client.updateBatch(batch.id, { batch_items: [{ rows: [{ columns: [{ items: questions }] }] }] });
+    await client.updateBatch(batch.id, { batch_items: content.batchItems });
     await client.setupBatch(batch.id, { dataset_id: dataset.id, tasks_per_group: tasksPerGroup });
     running.advanceClock(settings.processingMs);
-    const places = (tasks / tasksPerGroup) * annotatorsPerTask;
+    const places = Math.ceil(tasks / tasksPerGroup) * annotatorsPerTask;
     const study = await client.createStudy({
-      name: 'Review sentiment (benchmark)',
-      description: 'Rate the sentiment of product reviews.',
+      name: content.name,
+      description: 'A benchmark study.',
       reward: 150,
       estimated_completion_time: 5,
       total_available_places: places,
@@ -103,6 +150,10 @@ async function seed(running: RunningSandbox, seedOptions: SeedOptions): Promise<
       headers: { authorization: `Token ${running.token}` },
     });
     await answer.arrayBuffer();
+    if (content.warmReport) {
+      const { url } = await client.getReport(batch.id);
+      await client.downloadReport(url);
+    }
     return { batchId: batch.id, responses: running.state.responsesOf(batch.id).length, seconds: (Date.now() - started) / 1000 };
   } finally {
     await client.close();

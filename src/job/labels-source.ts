@@ -11,6 +11,7 @@ import { freshResponses } from './response-snapshots.js';
 import type { StepContext } from './context.js';
 import { batchQuestions } from './batch-items.js';
 import { columnFor } from './question-key.js';
+import { csvRecords } from '../util/csv-records.js';
 import type { BatchResponse, Instruction } from '../prolific/types.js';
 
 /** The column rerun_contested adds to a follow-up dataset: the task id the datapoint had in the batch it came from. */
@@ -80,7 +81,7 @@ export async function readLabelSource({ client, signal }: Pick<StepContext, 'cli
   const records: BatchResponse[] = rounds.length > 1 ? [...first.records] : first.records;
   const warnings: string[] = [];
   for (const [index, round] of rounds.entries()) {
-    const rows = round.report ? datapointsOf(parse, round.report, descriptions) : undefined;
+    const rows = round.report ? datapointsOf(round.report, descriptions) : undefined;
     if (!rows) warnings.push(`The report of batch ${round.batchId} could not be read (${round.reportError ?? 'no task_id column'})`);
     if (index === 0) source.columns = rows?.columns.filter((name) => name !== SOURCE_COLUMN) ?? [];
     const keys = new Map<string, string>();
@@ -137,24 +138,34 @@ function matchQuestions(primary: readonly Instruction[], round: readonly Instruc
   return out;
 }
 
-type Parse = typeof import('csv-parse/sync').parse;
-
 /**
  * The report is the dataset with responses appended, a row per task and annotator: the first row of each task
- * gives its datapoint, the dataset's columns being all but the appended ones.
+ * gives its datapoint, the dataset's columns being all but the appended ones. Undefined when it has no
+ * task_id column, or cannot be read as CSV.
  */
-function datapointsOf(parse: Parse, csv: string, descriptions: readonly string[]): { datapoints: Map<string, Record<string, string>>; columns: string[] } | undefined {
-  const rows = parse(csv, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
-  const header = Object.keys(rows[0] ?? {});
-  if (!header.includes('task_id')) return undefined;
-  const answerColumn = (name: string) => descriptions.some((d) => name === d || (name.startsWith(`${d} (`) && /\(\d+\)$/.test(name)));
-  const columns = header.filter((name) => !RESPONSE_COLUMNS.has(name) && !answerColumn(name));
+function datapointsOf(csv: string, descriptions: readonly string[]): { datapoints: Map<string, Record<string, string>>; columns: string[] } | undefined {
   const datapoints = new Map<string, Record<string, string>>();
-  for (const row of rows) {
-    const taskId = row.task_id;
-    if (!taskId || datapoints.has(taskId)) continue;
-    datapoints.set(taskId, Object.fromEntries(columns.map((name) => [name, row[name] ?? ''])));
+  const answerColumn = (name: string) => descriptions.some((d) => name === d || (name.startsWith(`${d} (`) && /\(\d+\)$/.test(name)));
+  let header: string[] | undefined;
+  let taskAt = -1;
+  let kept: [string, number][] = [];
+  try {
+    for (const record of csvRecords(csv)) {
+      if (!header) {
+        header = record;
+        taskAt = header.indexOf('task_id');
+        if (taskAt < 0) return undefined;
+        kept = header.flatMap((name, index): [string, number][] => (RESPONSE_COLUMNS.has(name) || answerColumn(name) ? [] : [[name, index]]));
+        continue;
+      }
+      const taskId = record[taskAt];
+      if (!taskId || datapoints.has(taskId)) continue;
+      datapoints.set(taskId, Object.fromEntries(kept.map(([name, index]) => [name, record[index] ?? ''])));
+    }
+  } catch {
+    return undefined;
   }
-  return { datapoints, columns };
+  if (!header) return undefined;
+  return { datapoints, columns: kept.map(([name]) => name) };
 }
 

@@ -9,12 +9,14 @@
  * Participants are people of the sandbox's population whom the study's filters admit (recruiting.ts). They
  * differ (answers.ts), each the same from study to study: most are careful, a few careless, a few click at
  * random, a few confuse one option for another, and the careless and random are quicker. A dataset may state
- * the answers (META_SANDBOX_ANSWER_<question> columns) so that answers fit the datapoints. Everything is worked
- * out from timestamps when the state is read, events in time order, and every participant draws from their own
- * seeded generator, so the outcome depends only on the seed, the requests and the elapsed time.
+ * the answers (META_SANDBOX_ANSWER_<question> columns) so that answers fit the datapoints, or the qualities of
+ * two responses compared (comparisons.ts). Everything is worked out from timestamps when the state is read,
+ * events in time order, and every participant draws from their own seeded generator, so the outcome depends
+ * only on the seed, the requests and the elapsed time.
  */
 import { questionsOf } from './batch-items.js';
 import { simulateAnswer } from './answers.js';
+import { comparisonJudge } from './comparisons.js';
 import type { AnnotatorProfile, BatchRecord, StudyRecord, SubmissionRecord, TaskPlan } from './model.js';
 import { applyCodeActions } from './participant-groups.js';
 import { populationOf } from './population.js';
@@ -172,6 +174,7 @@ function recordResponses(state: SandboxStore, batch: BatchRecord, submission: Su
   const seed = state.settings.seed;
   const tasks = tasksInGroup(plan, submission.taskGroup);
   const duration = submission.finishesAt - submission.startedAt;
+  const judge = comparisonJudge(batch.setup && state.datasets.get(batch.setup.datasetId));
   tasks.forEach((task, position) => {
     const id = taskId(state, batch.id, task);
     const answeredAt = Math.round(submission.startedAt + (duration * (position + 1)) / tasks.length);
@@ -189,14 +192,16 @@ function recordResponses(state: SandboxStore, batch: BatchRecord, submission: Su
         createdAt: answeredAt,
         instructionId: instruction.id,
         type: instruction.fields.type,
-        answer: simulateAnswer(
-          instruction.fields,
-          truth,
-          participant,
-          submission.profile,
-          `task-builder/${batch.id}/${responseId}`,
-          statedAnswer(state, batch, task, instruction),
-        ),
+        answer:
+          judge?.(instruction.fields, task, participant, submission.profile) ??
+          simulateAnswer(
+            instruction.fields,
+            truth,
+            participant,
+            submission.profile,
+            `task-builder/${batch.id}/${responseId}`,
+            statedAnswer(state, batch, task, instruction),
+          ),
       });
     }
   });

@@ -15,12 +15,24 @@ import type { AnswerItem, BatchRecord, InstructionRecord, ResponseRecord } from 
 import type { SandboxStore } from './store.js';
 
 const RESPONSE_COLUMNS = ['participant_id', 'submission_id', 'task_id'];
+/** Reports up to this size are kept once made; bigger ones are made afresh, as a stream, every time. */
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 
-export function reportCsv(state: SandboxStore, batch: BatchRecord): ReadableStream<Uint8Array> {
+/**
+ * The last report made of each batch's responses, kept until the list grows: Prolific serves a report as a
+ * stored file, and making one of 100,000 rows takes the sandbox seconds. A batch's dataset and questions
+ * are frozen from setup on, so the responses are all that can change it.
+ */
+const keptReports = new WeakMap<readonly ResponseRecord[], { count: number; csv: Buffer }>();
+
+export function reportCsv(state: SandboxStore, batch: BatchRecord): ReadableStream<Uint8Array> | Buffer {
+  const responses = state.responsesOf(batch.id);
+  const kept = keptReports.get(responses);
+  if (kept?.count === responses.length) return kept.csv;
   const dataset = batch.setup ? state.datasets.get(batch.setup.datasetId) : undefined;
   const datasetColumns = dataset?.columns.map((column) => column.name) ?? [];
-  const header = uniqueNames([...datasetColumns, ...RESPONSE_COLUMNS, ...questionsOf(batch).map((i) => i.fields.description)]);
-  const responses = state.responsesOf(batch.id);
+  const questions = questionsOf(batch);
+  const header = uniqueNames([...datasetColumns, ...RESPONSE_COLUMNS, ...questions.map((i) => i.fields.description)]);
 
   function* rows(): Generator<string[]> {
     let index = 0;
@@ -40,12 +52,22 @@ export function reportCsv(state: SandboxStore, batch: BatchRecord): ReadableStre
         first.participantId,
         first.submissionId,
         first.taskId,
-        ...questionsOf(batch).map((instruction) => formatAnswer(instruction, answers.get(instruction.id)?.answer)),
+        ...questions.map((instruction) => formatAnswer(instruction, answers.get(instruction.id)?.answer)),
       ];
     }
   }
 
   const csv = Readable.from(rows()).pipe(stringify({ header: true, columns: header }));
+  const count = responses.length;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  csv.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_KEPT_BYTES) chunks.push(chunk);
+  });
+  csv.on('end', () => {
+    if (size <= MAX_KEPT_BYTES) keptReports.set(responses, { count, csv: Buffer.concat(chunks) });
+  });
   return Readable.toWeb(csv) as unknown as ReadableStream<Uint8Array>;
 }
 

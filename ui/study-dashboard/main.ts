@@ -7,12 +7,15 @@ import {
 } from '@modelcontextprotocol/ext-apps/app-with-deps';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { kindOf, render, type Rec, type Shown } from './view.js';
+import { isComparisonSummary } from './ranking.js';
 
 const root = document.getElementById('dashboard') as HTMLElement;
 const app = new App({ name: 'prolific-study-dashboard', version: '1.0.0' }, {});
 const shown: Shown = { busy: false, canRefresh: false };
 /** The arguments of the summary shown, so that a refresh asks the same question. */
 let summaryArgs: Rec | undefined;
+/** The arguments of the ranking shown, likewise. */
+let rankingArgs: Rec | undefined;
 /** The host sends the call's arguments just before its result. */
 let toolInput: Rec = {};
 
@@ -42,6 +45,7 @@ function accept(result: CallToolResult, args: Rec): void {
   }
   // Pooled batches, a chosen method or one instruction are asked for again as they were.
   if (kind === 'summary') summaryArgs = Object.keys(args).length ? args : { batch_id: data.batch_id };
+  if (kind === 'ranking') rankingArgs = Object.keys(args).length ? args : { batch_id: data.batch_id };
   shown[kind] = data;
   shown.updated = new Date();
 }
@@ -57,7 +61,8 @@ async function refresh(): Promise<void> {
   if (typeof shown.study?.id === 'string') calls.push({ name: 'get_study', arguments: { study_id: shown.study.id } });
   if (typeof shown.batch?.id === 'string') calls.push({ name: 'get_batch', arguments: { batch_id: shown.batch.id } });
   const batchId = batchOfStudy(shown.study);
-  if (summaryArgs) calls.push({ name: 'summarize_responses', arguments: summaryArgs });
+  if (rankingArgs) calls.push({ name: 'rank_models', arguments: rankingArgs });
+  else if (summaryArgs) calls.push({ name: 'summarize_responses', arguments: summaryArgs });
   else if (batchId) calls.push({ name: 'summarize_responses', arguments: { batch_id: batchId } });
   shown.busy = true;
   draw();
@@ -69,8 +74,21 @@ async function refresh(): Promise<void> {
     if (shown.error) errors.push(shown.error);
   }
   shown.error = errors.length ? errors.join('\n') : undefined;
+  await followComparison();
   shown.busy = false;
   draw();
+}
+
+/** A comparison batch is drawn as its ranking: a summary of one is followed by rank_models, which only reads. */
+async function followComparison(): Promise<void> {
+  const summary = shown.summary;
+  if (!shown.canRefresh || shown.ranking || !summary || typeof summary.batch_id !== 'string' || !isComparisonSummary(summary)) return;
+  const args = { batch_id: summary.batch_id };
+  try {
+    accept(await app.callServerTool({ name: 'rank_models', arguments: args }), args);
+  } catch (failure) {
+    shown.error = `rank_models could not be called: ${failure instanceof Error ? failure.message : String(failure)}`;
+  }
 }
 
 function applyContext(context: McpUiHostContext): void {
@@ -94,6 +112,7 @@ app.ontoolinput = (params) => {
 app.ontoolresult = (params) => {
   accept(params as CallToolResult, toolInput);
   draw();
+  void followComparison().then(draw);
 };
 app.onhostcontextchanged = (context) => {
   applyContext(context);

@@ -3,13 +3,17 @@
  * pass the API's own fields through, other tools' versions add or drop some, and a missing figure must
  * leave its place empty rather than break the page. Text from the API only ever lands in textContent.
  */
+import { bar, card, decimal, h, num, percent, rec, recs, str, type Child, type Rec } from './dom.js';
+import { isRanking, rankingView } from './ranking.js';
 
-export type Rec = Record<string, unknown>;
+export type { Rec };
 
 export interface Shown {
   study?: Rec;
   summary?: Rec;
   batch?: Rec;
+  /** rank_models: a comparison batch, drawn as a ranking instead of per-item labels. */
+  ranking?: Rec;
   /** A result the page does not know, or a tool error: shown as a plain message. */
   message?: string;
   error?: string;
@@ -23,36 +27,15 @@ export interface Shown {
 const ANNOTATOR_ROWS = 12;
 const CONTESTED_ROWS = 8;
 
-export type Kind = 'study' | 'summary' | 'batch';
+export type Kind = 'study' | 'summary' | 'batch' | 'ranking';
 
 export function kindOf(data: Rec): Kind | undefined {
+  if (isRanking(data)) return 'ranking';
   if (typeof data.batch_id === 'string' && Array.isArray(data.instructions) && Array.isArray(data.participants)) return 'summary';
   if (typeof data.id !== 'string') return undefined;
   if ('submissions_by_status' in data || 'total_available_places' in data || 'places_taken' in data) return 'study';
   if (Array.isArray(data.instructions) || 'total_task_count' in data) return 'batch';
   return undefined;
-}
-
-type Child = Node | string | null | undefined | false;
-
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const rec = (value: unknown): Rec | undefined => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Rec) : undefined);
-const recs = (value: unknown): Rec[] => (Array.isArray(value) ? value.map(rec).filter((item): item is Rec => item !== undefined) : []);
-
-function percent(value: number | undefined): string {
-  return value === undefined ? '–' : `${Math.round(value * 100)}%`;
-}
-
-function decimal(value: number | undefined): string {
-  return value === undefined ? '–' : value.toFixed(2);
 }
 
 /** Amounts are minor units (pence, cents) throughout the Prolific API. */
@@ -79,23 +62,14 @@ function badge(status: string): HTMLElement {
   return h('span', { class: `badge ${tone(status)}` }, status);
 }
 
-function card(title: string, ...children: Child[]): HTMLElement {
-  return h('section', { class: 'card' }, h('h2', {}, title), ...children);
-}
-
-function bar(share: number, cls = ''): HTMLElement {
-  const fill = h('span', { class: `fill ${cls}` });
-  fill.style.width = `${Math.max(0, Math.min(1, share)) * 100}%`;
-  return h('span', { class: 'bar', role: 'presentation' }, fill);
-}
-
 export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): void {
   const parts: Child[] = [header(shown, onRefresh)];
   if (shown.error) parts.push(h('p', { class: 'alert', role: 'alert' }, shown.error));
   if (shown.study) parts.push(...studyView(shown.study, shown.locale));
   if (shown.batch) parts.push(batchView(shown.batch));
-  if (shown.summary) parts.push(...summaryView(shown.summary));
-  if (!shown.study && !shown.summary && !shown.batch && !shown.error) {
+  if (shown.ranking) parts.push(...rankingView(shown.ranking));
+  else if (shown.summary) parts.push(...summaryView(shown.summary));
+  if (!shown.study && !shown.summary && !shown.batch && !shown.ranking && !shown.error) {
     parts.push(h('p', { class: 'muted plain' }, shown.message ?? 'Waiting for a study, batch or summary from the host…'));
   }
   root.replaceChildren(...parts.filter((part): part is Node | string => Boolean(part)));
@@ -103,12 +77,13 @@ export function render(root: HTMLElement, shown: Shown, onRefresh: () => void): 
 
 function header(shown: Shown, onRefresh: () => void): HTMLElement {
   const study = shown.study;
-  const title = str(study?.name) ?? str(shown.batch?.name) ?? (shown.summary ? 'Labels and agreement' : 'Prolific study');
+  const title = str(study?.name) ?? str(shown.batch?.name) ?? (shown.ranking ? 'Model ranking' : shown.summary ? 'Labels and agreement' : 'Prolific study');
+  const summaryBatch = str(shown.ranking?.batch_id) ?? str(shown.summary?.batch_id);
   const status = str(study?.status) ?? str(shown.batch?.status);
-  const subtitle = study ? `Study ${str(study.id) ?? ''}` : shown.batch ? `Batch ${str(shown.batch.id) ?? ''}` : str(shown.summary?.batch_id) ? `Batch ${str(shown.summary?.batch_id)}` : '';
+  const subtitle = study ? `Study ${str(study.id) ?? ''}` : shown.batch ? `Batch ${str(shown.batch.id) ?? ''}` : summaryBatch ? `Batch ${summaryBatch}` : '';
   const actions = h('div', { class: 'actions' });
   if (shown.updated) actions.append(h('span', { class: 'muted small' }, `Updated ${shown.updated.toLocaleTimeString(shown.locale)}`));
-  if (shown.canRefresh && (study || shown.summary || shown.batch)) {
+  if (shown.canRefresh && (study || shown.summary || shown.batch || shown.ranking)) {
     const button = h('button', { type: 'button', class: 'refresh', title: 'Read the study again (read-only; nothing is spent)' }, shown.busy ? 'Refreshing…' : 'Refresh');
     (button as HTMLButtonElement).disabled = shown.busy;
     button.addEventListener('click', onRefresh);

@@ -18,7 +18,7 @@ export const RESOURCE_MIME_TYPE = 'text/html;profile=mcp-app';
 export const DASHBOARD_URI = 'ui://prolific/study-dashboard';
 
 /** The tools whose results the page knows how to draw. */
-const DASHBOARD_TOOLS = new Set(['get_study', 'summarize_responses', 'get_batch']);
+const DASHBOARD_TOOLS = new Set(['get_study', 'summarize_responses', 'get_batch', 'rank_models']);
 
 /**
  * No network at all: everything the page needs is inlined at build time, and what it shows comes over the
@@ -65,7 +65,7 @@ export function registerDashboard(mcp: McpServer, config: Config): void {
     {
       mimeType: RESOURCE_MIME_TYPE,
       title: 'Study dashboard',
-      description: 'What get_study, summarize_responses and get_batch return, drawn for a person: places, money, labels, agreement.',
+      description: 'What get_study, summarize_responses, get_batch and rank_models return, drawn for a person: places, money, labels, agreement, model rankings.',
       _meta: { ui: RESOURCE_UI },
     },
     async () => {
