@@ -12,8 +12,8 @@ const csv = fileURLToPath(new URL('../../scripts/demo-reviews.csv', import.meta.
 let session: DemoSession | undefined;
 
 async function main(): Promise<void> {
-  // The whole job, labels and approvals included: the default set and the results set.
-  session = await startDemo('prolific-demo', ['run', 'results']);
+  // The whole job, labels, approvals, targeting and bonuses included: the run, results and audience sets.
+  session = await startDemo('prolific-demo', ['run', 'results', 'audience']);
   const { client, call, exportDir } = session;
   const { tools } = await client.listTools();
   console.log(`Connected to the Prolific AI Task Builder MCP server (sandbox) over stdio: ${tools.length} tools.`);
@@ -79,7 +79,19 @@ async function main(): Promise<void> {
   console.log(`  batch ${ready.status}: ${ready.total_task_count} tasks in ${ready.total_task_groups} groups`);
   console.log(`  preview the annotator's screen: ${ready.preview_url}`);
 
-  step('create_study (5 annotators per review)');
+  step('find_filters "UK residents whose first language is English"');
+  const found = await call('find_filters', { query: 'UK residents whose first language is English' });
+  for (const filter of found.filters) {
+    console.log(`  ${filter.filter_id.padEnd(30)} ${filter.title}: ${Object.entries(filter.choices ?? {}).map(([id, label]) => `${label} = ${id}`).join(', ') || `${filter.min}..${filter.max}`}`);
+  }
+  const audience = [chosen(found.filters, /country of residence/i, 'United Kingdom'), chosen(found.filters, /first language/i, 'English')];
+  console.log(`  → filters ${JSON.stringify(audience)}`);
+
+  step('count_participants');
+  const pool = await call('count_participants', { filters: audience });
+  console.log(`  ${pool.eligible_participants} eligible: ${pool.who.join('; ')}`);
+
+  step('create_study (5 annotators per review, UK residents whose first language is English)');
   const study = await call('create_study', {
     batch_id: batch.id,
     name: 'Rate the sentiment of product reviews',
@@ -87,8 +99,10 @@ async function main(): Promise<void> {
     reward: 150,
     estimated_completion_time: 8,
     annotators_per_task: 5,
+    filters: audience,
   });
   console.log(`  study ${study.id}: ${study.status}, ${study.total_available_places} places × ${study.reward}p`);
+  console.log(`  who may take part: ${study.audience.who.join('; ')} (${study.audience.eligible_participants} eligible)`);
   console.log(`  quoted total: ${study.total_cost} ${study.currency} minor units (fees and VAT included)`);
 
   step('publish_study, first without confirmation');
@@ -131,7 +145,10 @@ async function main(): Promise<void> {
   console.log(`  ${exported.rows} rows (${exported.method}) → ${exported.file_path}`);
   console.log(`  columns: ${exported.columns.join(' | ')}`);
 
-  step('rerun_contested (below_confidence 0.9): a follow-up round, quoted, not published');
+  // The two least accurate annotators are left out: the threshold falls between the second and third worst.
+  const [, second, third] = summary.participants.map((p: Record<string, any>) => p.estimated_accuracy ?? p.agreement_with_majority);
+  const cut = Math.round(((second + third) / 2) * 1000) / 1000;
+  step(`rerun_contested (below_confidence 0.9, exclude_below_accuracy ${cut}): a follow-up round without the least accurate annotators, quoted, not published`);
   console.log(`  a review is contested when any of its questions is below 0.9; below it: ${contestedOn(summary, 0.9)}`);
   const rerun = await call('rerun_contested', {
     batch_id: batch.id,
@@ -140,15 +157,35 @@ async function main(): Promise<void> {
     annotators_per_task: 3,
     reward: 150,
     estimated_completion_time: 8,
+    exclude_below_accuracy: cut,
   });
   if (rerun.items === 0) console.log(`  ${rerun.message}`);
   else {
     console.log(`  ${rerun.items} contested reviews → dataset ${rerun.dataset_id}, batch ${rerun.batch_id}, study ${rerun.study_id} (${rerun.status})`);
     console.log(`  quoted: ${rerun.total_cost} ${rerun.currency} minor units for ${rerun.total_available_places} places; publish_study would spend it`);
+    const left = rerun.audience.left_out;
+    console.log(`  who may take part: ${rerun.audience.who.join('; ')}`);
+    console.log(`  left out: ${left ? `${left.count} (${left.participant_ids.map((id: string) => id.slice(-6)).join(', ')})` : 'nobody'}; ${rerun.audience.eligible_participants} still eligible`);
   }
+
+  // The best two (summarize_responses lists annotators worst first): at least the second best's accuracy.
+  const best = Math.floor(summary.participants.map((p: Record<string, any>) => p.estimated_accuracy ?? p.agreement_with_majority).at(-2) * 1000) / 1000;
+  step(`pay_bonuses (accuracy_at_least ${best}, 50p each): the best annotators' bonus, quoted, not paid`);
+  const bonus = await call('pay_bonuses', { study_id: study.id, accuracy_at_least: best, amount: 50 });
+  console.log(`  ${bonus.participants} annotators, ${bonus.total_cost} ${bonus.currency} minor units with fees and VAT; paid: ${bonus.paid}`);
+  console.log(`  ${bonus.message}`);
 
   printAgreement(summary);
   await session.close();
+}
+
+/** The filter whose title matches and the id of its choice labelled `label`: what an agent reads off find_filters. */
+function chosen(filters: Record<string, any>[], title: RegExp, label: string): { filter_id: string; selected_values: string[] } {
+  for (const filter of filters) {
+    const id = Object.entries(filter.choices ?? {}).find(([, text]) => text === label)?.[0];
+    if (id !== undefined && title.test(filter.title)) return { filter_id: filter.filter_id, selected_values: [id] };
+  }
+  throw new Error(`find_filters found no ${title} filter with the choice ${label}`);
 }
 
 /** Per review: the annotators' votes on the sentiment question and the majority, as summarize_responses found them. */

@@ -11,6 +11,11 @@ export interface Config {
   toolsets?: readonly ToolsetName[];
   /** Publishing is refused above this total (minor units), whatever the confirmation; undefined only when PROLIFIC_MAX_PUBLISH_COST=none. */
   maxPublishCost?: number;
+  /**
+   * PROLIFIC_MAX_SPEND_PER_DAY: publishing and bonuses are refused past this much spent in the last 24 hours
+   * (minor units, fees and VAT included), as Prolific's own records show it.
+   */
+  maxSpendPerDay?: number;
   timeoutMs?: number;
   /** Retries of a request that is safe to repeat, after a transient failure. */
   maxRetries?: number;
@@ -95,6 +100,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
     ...toolsets(flags.toolsets, env),
     maxPublishCost: publishCap(env),
+    maxSpendPerDay: wholeNumber(env, 'PROLIFIC_MAX_SPEND_PER_DAY'),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
     maxConcurrency: atLeastOne(env, 'PROLIFIC_MAX_CONCURRENCY'),

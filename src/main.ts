@@ -42,8 +42,8 @@ async function main(argv: string[]): Promise<void> {
     log('PROLIFIC_TOKEN is not set: tools are listed, and each call explains how to set it (or start with --sandbox).');
   }
   if (config.readOnly) log('read-only: only tools that change nothing are offered');
-  else if (config.maxPublishCost === undefined) log('spending cap: none (PROLIFIC_MAX_PUBLISH_COST=none); publishing is limited only by the confirmed quote');
-  else log(`spending cap: publishing is refused above ${config.maxPublishCost} per study, in minor units (pence/cents), fees and VAT included (PROLIFIC_MAX_PUBLISH_COST; "none" for no cap)`);
+  else if (config.maxPublishCost === undefined) log('spending cap: none (PROLIFIC_MAX_PUBLISH_COST=none); a publish or bonus payment is limited only by its confirmed quote');
+  else log(`spending cap: a publish or bonus payment is refused above ${config.maxPublishCost} at a time, in minor units (pence/cents), fees and VAT included (PROLIFIC_MAX_PUBLISH_COST; "none" for no cap)`);
   const catalogue = await loadCatalogue();
 
   let closing = false;

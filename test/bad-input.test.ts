@@ -38,6 +38,9 @@ const VALID: Record<string, Record<string, unknown>> = {
   export_batch: { batch_id: UNKNOWN_ID, file_path: 'batch.zip' },
   rerun_contested: { batch_id: UNKNOWN_ID, below_confidence: 0.9, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 },
   review_submissions: { study_id: UNKNOWN_ID, action: 'APPROVE' },
+  find_filters: { query: 'first language' },
+  count_participants: { filters: [] },
+  pay_bonuses: { study_id: UNKNOWN_ID },
   create_comparison: { name: 'C', rows: [{ prompt: 'P', model: 'm1', output: 'x' }, { prompt: 'P', model: 'm2', output: 'y' }] },
   rank_models: { batch_id: UNKNOWN_ID },
 };

@@ -6,6 +6,7 @@ import { BUDGETS, costPerSet, costTable, type SetCost } from '../scripts/bench/c
 const WALKTHROUGH = ['create_dataset', 'upload_file', 'create_batch', 'set_instructions', 'setup_batch', 'create_study', 'publish_study', 'get_responses'];
 const LIFECYCLE = ['get_batch', 'list_batches', 'update_batch', 'duplicate_batch', 'sync_batch', 'get_dataset', 'get_study', 'transition_study', 'list_workspaces'];
 const LABELS = ['summarize_responses', 'export_labels', 'export_batch', 'rerun_contested', 'review_submissions'];
+const AUDIENCE = ['find_filters', 'count_participants', 'pay_bonuses'];
 const EVALUATIONS = ['create_comparison', 'rank_models'];
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 
@@ -20,8 +21,8 @@ describe('tool catalogue', () => {
     await env.close();
   });
 
-  it('offers every walkthrough step, lifecycle, labelling and evaluation tool, by exactly these names', () => {
-    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE, ...LABELS, ...EVALUATIONS].sort());
+  it('offers every walkthrough step, lifecycle, labelling, audience and evaluation tool, by exactly these names', () => {
+    expect(tools.map((t) => t.name).sort()).toEqual([...WALKTHROUGH, ...LIFECYCLE, ...LABELS, ...AUDIENCE, ...EVALUATIONS].sort());
   });
 
   it('declares all four annotations on every tool, a title, and input and output schemas', () => {
@@ -35,10 +36,11 @@ describe('tool catalogue', () => {
 
   it('marks exactly the tools that change nothing as read-only, and the spending ones as destructive', () => {
     const readOnly = tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name).sort();
-    expect(readOnly).toEqual(['get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces', 'rank_models', 'summarize_responses']);
+    expect(readOnly).toEqual(['count_participants', 'find_filters', 'get_batch', 'get_dataset', 'get_responses', 'get_study', 'list_batches', 'list_workspaces', 'rank_models', 'summarize_responses']);
     const byName = new Map(tools.map((t) => [t.name, t]));
-    expect(byName.get('publish_study')?.annotations?.destructiveHint).toBe(true);
-    expect(byName.get('publish_study')?.annotations?.idempotentHint).toBe(false);
+    for (const spends of ['publish_study', 'pay_bonuses']) {
+      expect(byName.get(spends)?.annotations, spends).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true });
+    }
     // Approving pays and rejecting is final; the exports may replace a local file (overwrite).
     expect(byName.get('review_submissions')?.annotations?.destructiveHint).toBe(true);
     expect(byName.get('export_labels')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
@@ -77,7 +79,7 @@ describe('--read-only', () => {
     const env = await startEnv({ config: { readOnly: true } });
     try {
       const { tools } = await env.client.listTools();
-      expect(tools.length).toBe(8);
+      expect(tools.length).toBe(10);
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       const before = env.sandbox.requests.length;
       const result = await env.client.callTool({ name: 'create_dataset', arguments: { name: 'x' } });

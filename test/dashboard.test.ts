@@ -19,6 +19,8 @@ const MIME = 'text/html;profile=mcp-app';
 const APP_TOOLS = ['get_batch', 'get_study', 'rank_models', 'summarize_responses'];
 const BIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+/** Made-up Prolific ids (24 hex digits) the study leaves out. */
+const LEFT_OUT = ['aaaaaaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbbbbbb'];
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => path && existsSync(path));
 
 describe('the study dashboard (MCP App) as the catalogue and resources show it', () => {
@@ -118,15 +120,34 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     sandbox = await startSandbox(FAST);
     client = new Client({ name: 'dashboard-test-host', version: '1.0.0' }, { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results,evaluations'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [BIN, '--toolsets', 'run,results,audience,evaluations'], env: { PATH: process.env.PATH ?? '', PROLIFIC_URL: sandbox.baseUrl, PROLIFIC_TOKEN: sandbox.token }, stderr: 'ignore' }),
     );
     const mcp = { call: (name: string, args?: Record<string, unknown>) => callTool(client, name, args) };
     const { batchId } = await readyBatch(mcp);
+    const found = ok(await mcp.call('find_filters', { query: 'UK residents' }));
+    const country = found.filters.find((filter: { title: string }) => /^current country of residence$/i.test(filter.title));
     const created = ok(
-      await mcp.call('create_study', { batch_id: batchId, name: 'Rate product reviews', description: 'Read short reviews.', reward: 150, estimated_completion_time: 5, annotators_per_task: 3 }),
+      await mcp.call('create_study', {
+        batch_id: batchId,
+        name: 'Rate product reviews',
+        description: 'Read short reviews.',
+        reward: 150,
+        estimated_completion_time: 5,
+        annotators_per_task: 3,
+        filters: [{ filter_id: country.filter_id, selected_values: ['United Kingdom'] }],
+        exclude_participants: LEFT_OUT,
+      }),
     );
     ok(await mcp.call('publish_study', { study_id: created.id, confirm_total_cost: created.total_cost }));
     await untilSubmitted(mcp, created.id);
+    const [first] = ok(await mcp.call('get_study', { study_id: created.id })).awaiting_review;
+    const bonus = { study_id: created.id, bonuses: [{ participant_id: first.participant_id, amount: 50 }] };
+    const quote = ok(await mcp.call('pay_bonuses', bonus));
+    ok(await mcp.call('pay_bonuses', { ...bonus, confirm_total_cost: quote.total_cost }));
+    // Prolific pays bonuses within minutes; the dashboard shows them once the study's cost does.
+    for (let tries = 0; tries < 200 && !(ok(await mcp.call('get_study', { study_id: created.id })).spent_on?.bonuses > 0); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     study = (await mcp.call('get_study', { study_id: created.id })).raw;
     summary = (await mcp.call('summarize_responses', { batch_id: batchId })).raw;
     batch = (await mcp.call('get_batch', { batch_id: batchId })).raw;
@@ -203,6 +224,21 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     expect(data.places_taken).toBe(6);
     expect(await view.locator('.legend').innerText()).toContain('AWAITING REVIEW 6');
     expect(await view.locator('.quoted').innerText()).toContain(`£${(data.total_cost / 100).toFixed(2)}`);
+  });
+
+  it('shows who may take part (the filters in words, the eligible count), who was left out, and rewards and bonuses apart', async () => {
+    const data = study.structuredContent as Record<string, any>;
+    const view = page.frameLocator('#study');
+    expect(await view.locator('.who li').allInnerTexts()).toEqual(data.audience.who);
+    expect(data.audience.who).toContain('Current Country of Residence: United Kingdom');
+    expect(await view.locator('.eligible').innerText()).toBe(`${data.audience.eligible_participants.toLocaleString('en-GB')} eligible now`);
+    expect(await view.locator('.left-out summary').innerText()).toBe('2 left out');
+    await view.locator('.left-out summary').click();
+    expect((await view.locator('.left-out li').allInnerTexts()).sort()).toEqual(LEFT_OUT);
+    expect(data.spent_on.bonuses).toBeGreaterThan(0);
+    const apart = await view.locator('.spent-apart').innerText();
+    expect(apart).toContain(`Rewards £${(data.spent_on.rewards / 100).toFixed(2)}`);
+    expect(apart).toContain(`Bonuses £${(data.spent_on.bonuses / 100).toFixed(2)}`);
   });
 
   it('refreshes through the host with read-only calls only, and then shows the labels too', async () => {

@@ -88,9 +88,8 @@ describe('choosing tool sets', () => {
     expect(byDefault).toContain('Tool sets off on this server: batches (');
     expect(byDefault).toContain('; results (');
     expect(byDefault).toContain('--toolsets run,batches (or PROLIFIC_TOOLSETS=run,batches)');
+    expect(byDefault).toContain('; audience (');
     expect(byDefault).toContain('; evaluations (');
-    // A set with no tools yet, or none that a read-only server would offer, adds nothing: it is not named.
-    expect(byDefault).not.toMatch(/audience/);
     expect((await offered({ toolsets: TOOLSET_NAMES })).instructions).not.toContain('Tool sets off');
     const readOnly = (await offered({ readOnly: true, toolsets: ['run', 'results'] })).instructions;
     expect(readOnly).toContain('Tool sets off on this server: batches (');

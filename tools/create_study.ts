@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ToolError } from '../src/errors.js';
 import { defineTool } from '../src/mcp/tool.js';
-import { prolificId, studyOut, text } from '../src/util/shapes.js';
+import { audienceOut, filtersArg, prolificId, studyOut, text } from '../src/util/shapes.js';
 import { createDraftStudy } from '../src/job/draft-study.js';
+import { checkAudience } from '../src/job/audience.js';
 
 const minutes = z.int().min(1).max(10_080);
 
@@ -11,7 +12,7 @@ export default defineTool({
   toolset: 'run',
   title: 'Create study',
   description:
-    'Create an UNPUBLISHED study for a READY batch and quote its total cost (minor units: pence/cents). Spends nothing: publish_study does.',
+    'Create an UNPUBLISHED study for a READY batch and quote its total cost (minor units: pence/cents). Filters are checked first; the result says who is eligible. Spends nothing: publish_study does.',
   input: {
     batch_id: prolificId('batch'),
     name: text(255).describe('Shown to participants'),
@@ -25,13 +26,14 @@ export default defineTool({
     prolific_id_option: z.enum(['question', 'url_parameters', 'not_required']).default('not_required'),
     device_compatibility: z.array(z.enum(['desktop', 'tablet', 'mobile'])).min(1).default(['desktop']),
     peripheral_requirements: z.array(z.enum(['audio', 'camera', 'download', 'microphone'])).optional(),
-    filters: z.array(z.looseObject({ filter_id: z.string() })).optional(),
+    filters: filtersArg.optional(),
     filter_set_id: prolificId('filter set').optional(),
+    exclude_participants: z.array(prolificId('participant')).max(10_000).optional().describe('Prolific ids kept out (a participant group of their own)'),
     project: prolificId('project').optional().describe("Billing project; default: the batch workspace's only project"),
     completion_codes: z.array(z.looseObject({ code: z.string().nullable(), code_type: z.string(), actions: z.array(z.looseObject({ action: z.string() })) })).optional(),
     submissions_config: z.looseObject({}).optional(),
   },
-  output: { ...studyOut.shape, total_cost: z.number(), currency: z.string(), warnings: z.array(z.string()).optional() },
+  output: { ...studyOut.shape, total_cost: z.number(), currency: z.string(), audience: audienceOut, warnings: z.array(z.string()).optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, context) {
     const batch = await context.client.getBatch(args.batch_id, context.signal);
@@ -40,8 +42,11 @@ export default defineTool({
         `Batch ${args.batch_id} is ${batch.status}; a study needs a READY batch. ${batch.status === 'UNINITIALISED' ? 'Call setup_batch first.' : 'Wait for setup to finish (get_batch).'}`,
       );
     }
-    const { batch_id, annotators_per_task, ...fields } = args;
-    const { study, total_cost, currency, warnings } = await createDraftStudy(context, batch, fields, annotators_per_task ?? 1);
-    return { ...study, total_cost, currency, ...(warnings.length ? { warnings } : {}) };
+    const { batch_id, annotators_per_task, exclude_participants, filters: given, ...fields } = args;
+    const exclude = exclude_participants ?? [];
+    const { filters, mapped } = await checkAudience(context, batch.workspace_id, { filters: given, filter_set_id: args.filter_set_id, exclude });
+    const made = await createDraftStudy(context, batch, { ...fields, ...(filters ? { filters } : {}) }, annotators_per_task ?? 1, { exclude, mapped });
+    const { study, total_cost, currency, warnings, audience } = made;
+    return { ...study, total_cost, currency, audience, ...(warnings.length ? { warnings } : {}) };
   },
 });

@@ -21,6 +21,9 @@ import exportLabels from './export_labels.js';
 import exportBatch from './export_batch.js';
 import rerunContested from './rerun_contested.js';
 import reviewSubmissions from './review_submissions.js';
+import findFilters from './find_filters.js';
+import countParticipants from './count_participants.js';
+import payBonuses from './pay_bonuses.js';
 import createComparison from './create_comparison.js';
 import rankModels from './rank_models.js';
 
@@ -48,6 +51,9 @@ export const allTools = [
   exportBatch,
   rerunContested,
   reviewSubmissions,
+  findFilters,
+  countParticipants,
+  payBonuses,
   createComparison,
   rankModels,
 ] as unknown as ToolDefinition[];

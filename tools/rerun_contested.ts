@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ToolError } from '../src/errors.js';
 import { defineTool, type ToolContext } from '../src/mcp/tool.js';
-import { prolificId, text } from '../src/util/shapes.js';
+import { filtersArg, prolificId, text } from '../src/util/shapes.js';
 import { labelMethod, resolveMethod } from '../src/job/label-args.js';
 import { readLabelSource, SOURCE_COLUMN } from '../src/job/labels-source.js';
 import { uploadToDataset } from '../src/job/dataset-upload.js';
@@ -9,7 +9,10 @@ import { waitFor } from '../src/job/wait.js';
 import { createDraftStudy } from '../src/job/draft-study.js';
 import { createOnce, newestNamed, setupOnce } from '../src/job/create-once.js';
 import { describeFailure } from '../src/mcp/tool-errors.js';
-import type { ApiObject, Batch } from '../src/prolific/types.js';
+import type { ApiObject, Batch, Study } from '../src/prolific/types.js';
+import { checkAudience } from '../src/job/audience.js';
+import { foldBlocklists, LISTED } from '../src/job/exclusions.js';
+import { accuracyOf, below } from '../src/job/accuracy.js';
 
 /** Fields the API adds to what was sent; a copy sends the rest back. */
 const SERVER_FIELDS = new Set(['id', 'created_at', 'created_by', 'parent_id', 'parent_type']);
@@ -33,6 +36,8 @@ export default defineTool({
     estimated_completion_time: z.int().min(1).describe('Minutes'),
     name: text(255).optional(),
     max_items: z.int().min(1).optional(),
+    filters: filtersArg.optional().describe("Default: study_id's filters"),
+    exclude_below_accuracy: z.number().min(0).max(1).optional().describe("Leave out annotators below this (summarize_responses' estimates)"),
   },
   output: { items: z.number(), message: z.string() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -71,14 +76,18 @@ export default defineTool({
     if (contested.length === 0) {
       return { method, items: 0, message: `No task of batch ${args.batch_id} is below confidence ${args.below_confidence}; nothing was created.` };
     }
+    const workspace = original.workspace_id;
+    if (!workspace) throw new ToolError(`Batch ${args.batch_id} does not say which workspace it belongs to, so the follow-up cannot be created beside it.`);
+    const people = await followUpAudience(context, workspace, study, args.filters);
+    const accuracy = args.exclude_below_accuracy === undefined ? undefined : await accuracyOf(source, args.method);
+    const weak = accuracy ? below(accuracy, args.exclude_below_accuracy as number) : [];
+    const exclude = [...new Set([...people.exclude, ...weak])];
     const missing = contested.filter((task) => !source.datapoints.has(task));
     if (missing.length) {
       throw new ToolError(
         `The datapoints of ${missing.length} contested tasks could not be read from the batch report${source.warning ? ` (${source.warning})` : ''}; nothing was created. Try again once get_batch shows the batch's report is available.`,
       );
     }
-    const workspace = original.workspace_id;
-    if (!workspace) throw new ToolError(`Batch ${args.batch_id} does not say which workspace it belongs to, so the follow-up cannot be created beside it.`);
 
     const name = args.name ?? `${original.name} (contested)`;
     const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
@@ -126,14 +135,23 @@ export default defineTool({
           device_compatibility: ['desktop'],
           prolific_id_option: 'not_required',
           ...settings,
+          ...(people.filters ? { filters: people.filters } : {}),
           name,
           reward: args.reward,
           estimated_completion_time: args.estimated_completion_time,
         },
         args.annotators_per_task,
+        { exclude, mapped: people.mapped },
         { reuseDraft: earlier !== undefined },
       );
-      const { study: created, total_cost, currency, warnings } = draft;
+      const { study: created, total_cost, currency, warnings, audience } = draft;
+      const leftOut = accuracy
+        ? [
+            weak.length
+              ? `Left out ${weak.length} annotators with ${accuracy.measure} below ${args.exclude_below_accuracy}: ${weak.slice(0, LISTED).join(', ')}${weak.length > LISTED ? ' …' : ''}.`
+              : `No annotator's ${accuracy.measure} is below ${args.exclude_below_accuracy}; nobody was left out for accuracy.`,
+          ]
+        : [];
       return {
         method,
         items: rows.length,
@@ -144,8 +162,10 @@ export default defineTool({
         total_available_places: created.total_available_places,
         total_cost,
         currency,
+        audience,
         message: [
           `${draft.reused ? 'Found the UNPUBLISHED study an earlier call made' : 'Created an UNPUBLISHED study'} for the ${rows.length} tasks below ${args.below_confidence}; nothing is spent until publish_study with confirm_total_cost ${total_cost}.`,
+          ...leftOut,
           `Afterwards pool both rounds: summarize_responses or export_labels with batch_ids [${args.batch_id}, ${copy.id}].`,
           ...warnings,
         ].join(' '),
@@ -158,6 +178,21 @@ export default defineTool({
     }
   },
 });
+
+/**
+ * Who may take the follow-up: the filters given, else the original study's, checked either way before anything
+ * is made. The original's own left-out groups become members of the follow-up's group, so no group is shared.
+ */
+async function followUpAudience(
+  context: ToolContext,
+  workspace: string,
+  study: Study | undefined,
+  given: ApiObject[] | undefined,
+): Promise<{ filters: ApiObject[] | undefined; mapped: string[]; exclude: string[] }> {
+  const inherited = study && Array.isArray(study.filters) ? await foldBlocklists(context.client, study.filters, context.signal) : { filters: undefined, members: [] };
+  const checked = await checkAudience(context, workspace, { filters: given ?? inherited.filters });
+  return { filters: checked.filters, mapped: checked.mapped, exclude: inherited.members };
+}
 
 /** A follow-up an earlier call began: the newest batch of this name beside the original, with no study past a draft. */
 interface Unfinished {

@@ -21,9 +21,7 @@ export async function createOnce<T>(options: {
     if (!(error instanceof ProlificNetworkError)) throw error;
     const found = await options.find().catch(() => undefined);
     if (found !== undefined) return found;
-    throw new ToolError(
-      `${options.what} got no answer (${error.message}) and may or may not have taken effect. ${options.howToCheck}`,
-    );
+    throw new ToolError(`${options.what} got no answer (${error.message}) and may or may not have taken effect. ${options.howToCheck}`, { cause: error });
   }
 }
 

@@ -70,6 +70,8 @@ export abstract class ProlificTransport {
   private readonly retryBaseMs: number;
   /** The server makes one client per process, so this is the process's limiter. */
   private readonly limiter: UpstreamLimiter;
+  /** Prolific's clock minus this machine's, from the latest Date header. */
+  private clock: { offsetMs: number } | undefined;
 
   constructor(options: ProlificClientOptions) {
     const url = new URL(options.baseUrl);
@@ -85,6 +87,14 @@ export abstract class ProlificTransport {
   async close(): Promise<void> {
     for (const agent of Object.values(this.putAgents)) agent.destroy();
     await this.dispatcher?.close();
+  }
+
+  /**
+   * Prolific's clock, from the Date header of its latest answer, carried forward by this machine's clock;
+   * undefined before any answer. Time windows over Prolific's records use it, so a wrong local clock cannot move them.
+   */
+  serverNow(): number | undefined {
+    return this.clock && Date.now() + this.clock.offsetMs;
   }
 
   /**
@@ -171,6 +181,8 @@ export abstract class ProlificTransport {
     }
     const attempt = async (): Promise<ApiAnswer<T>> => {
       const answer = await this.send(url.toString(), method, { headers, body: payload, signal: options.signal, json: true });
+      const date = Date.parse(String(answer.headers['date'] ?? ''));
+      if (Number.isFinite(date)) this.clock = { offsetMs: date - Date.now() };
       const deprecation = readDeprecation(answer.headers);
       if (answer.status >= 300) {
         if (options.tolerate?.includes(answer.status)) return { body: undefined as T, deprecation };
@@ -312,12 +324,17 @@ function wasNotProcessed(error: unknown): boolean {
 }
 
 /**
- * Reads never change anything, the cost calculator is arithmetic, and an appended record sent again is not
- * stored twice; everything else may create or spend.
+ * Reads never change anything, the cost calculator and the eligibility count are arithmetic, and an appended
+ * record sent again is not stored twice; everything else may create or spend.
  */
 function isSafeToRepeat(method: Method, path: string): boolean {
   return (
-    method === 'GET' || method === 'PATCH' || method === 'PUT' || path === '/api/v1/study-cost-calculator/' || /\/datasets\/[^/]+\/datapoints$/.test(path)
+    method === 'GET' ||
+    method === 'PATCH' ||
+    method === 'PUT' ||
+    path === '/api/v1/study-cost-calculator/' ||
+    path === '/api/v1/eligibility-count/' ||
+    /\/datasets\/[^/]+\/datapoints$/.test(path)
   );
 }
 

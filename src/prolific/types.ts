@@ -130,6 +130,11 @@ export interface Study extends ApiObject {
   total_available_places: number;
   places_taken?: number;
   data_collection_id?: string;
+  /** Who may take part: filter objects (see Filter); [] is everyone. */
+  filters?: ApiObject[] | null;
+  published_at?: string | null;
+  /** All places, fees and VAT included, minor units. */
+  total_cost?: number | null;
 }
 
 /** Each part may be missing or null: the spec marks every one nullable. */
@@ -226,6 +231,44 @@ export interface ListResult<T> {
 
 /** Submissions counted by status (`TOTAL` among them); a status Prolific leaves out counts as none. */
 export type SubmissionCounts = Record<string, number>;
+
+/** One entry of the filter catalogue (GET /filters/): a select filter has `choices` (id → label), a range `min`/`max`. */
+export interface Filter extends ApiObject {
+  filter_id: string;
+  title?: string;
+  description?: string;
+  question?: string;
+  type: 'select' | 'range' | (string & {});
+  /** select: ChoiceID, ParticipantID, StudyID or ParticipantGroupID; range: integer, float or date. */
+  data_type?: string;
+  choices?: Record<string, string> | null;
+  min?: number | string | null;
+  max?: number | string | null;
+}
+
+/** An answer of GET /filters/search/: ranked, at most three matching choices each. */
+export interface FilterSearchPage extends ApiObject {
+  results: (Filter & { choices_included?: boolean })[];
+  meta?: { count?: number };
+}
+
+export interface ParticipantGroup extends ApiObject {
+  id: string;
+  name: string;
+  workspace_id?: string | null;
+  description?: string | null;
+  participant_count?: number;
+}
+
+/** A bonus set up but not yet paid; amounts in minor units. */
+export interface BulkBonus extends ApiObject {
+  id: string;
+  study?: string;
+  amount?: number;
+  fees?: number;
+  vat?: number;
+  total_amount: number;
+}
 
 /** What the legacy instructions endpoint said: its list, or undefined when it no longer serves the batch. */
 export interface LegacyInstructions {

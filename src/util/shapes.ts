@@ -72,3 +72,16 @@ export const instructionOut = z.looseObject({ id: z.string(), type: z.string(), 
 
 /** Present when the API marked an endpoint as deprecated (the instructions endpoint is being sunset). */
 export const deprecationOut = z.string().optional();
+
+/**
+ * Who may take part, as create_study, count_participants and rerun_contested take it. Published as a sketch:
+ * src/job/filter-check.ts checks every entry against Prolific's catalogue and names each problem, which
+ * a full schema of the three shapes (and nested groups) could not, at a cost in every conversation.
+ */
+export const filtersArg = z
+  .array(z.looseObject({ filter_id: z.string() }))
+  .max(50)
+  .describe('Each {filter_id, selected_values:[choice ids or labels]}, {filter_id, selected_range:{lower,upper}}, or {filter_id:"and"|"or", selected_filters:[…]}; ids from find_filters');
+
+/** Who may take part, in words, how many, and who was left out (src/job/audience.ts). */
+export const audienceOut = z.looseObject({ who: z.array(z.string()) });

@@ -52,16 +52,24 @@ export interface OffSpecEntry {
 
 const ADMIN = 'Workspaces, projects and their members are administered in the Prolific app; the server only lists them to pick one.';
 const SCREENING =
-  'Participant screening is passed inline as `filters` on create_study; building reusable filter sets or counting eligible participants is not part of a Task Builder run.';
+  'Filter sets are not built by this server: a study takes its filters inline (create_study), checked against the catalogue (audience digest §1.7, §2).';
+const DISTRIBUTION = 'The distribution of a custom group over other filters is not asked for; counts (count_participants) answer who may take part (audience digest §1.5).';
+const GROUP_EDITS =
+  'Each study\'s exclusion group is made whole, with its members, and not edited afterwards: changing it would change who may take that study, live (audience digest §3).';
 const HOOKS = 'Webhooks need a public HTTPS receiver; an MCP server on a laptop polls instead (src/job/wait.ts).';
 const SURVEYS = 'Prolific Surveys is a separate product from Task Builder.';
 const COLLECTIONS =
   'Collections (digest §6: participants create the content, early access per workspace) are not built by this server; it runs batches.';
 const MESSAGING = 'Messaging participants is not offered: reviews speak to participants through the rejection message only.';
-const GROUPS = 'Participant groups (allow and block lists) are managed in the Prolific app, not by an annotation run.';
 const DEMOGRAPHICS = "Demographic exports are outside a Task Builder run's results (responses, report, labels).";
 const CREDENTIALS = 'Credential pools are for external studies that hand out logins; Task Builder studies need none.';
 const NOT_YET = 'No client method yet (issue 9 adds it).';
+
+const FLAT_WORKSPACE: Deviation = {
+  reason:
+    'Groups are listed with a flat `workspace_id`, as the CLI sends it and "the real API" takes it (audience digest §3); the spec asks for a `filter` object instead.',
+  requestFields: ['/query/workspace_id', '/query/filter'],
+};
 
 const INVALID_BATCH_ITEMS: Deviation = {
   reason:
@@ -117,9 +125,9 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'GET /api/v1/reward-recommendations/': { client: ['getRewardRecommendations'] },
 
   // Screening
-  'GET /api/v1/filters/': { skipped: SCREENING, deviations: [FILTER_LIST] },
-  'GET /api/v1/filters/{id}/distribution/': { skipped: SCREENING },
-  'POST /api/v1/eligibility-count/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
+  'GET /api/v1/filters/': { client: ['listFilters'], deviations: [FILTER_LIST] },
+  'GET /api/v1/filters/{id}/distribution/': { skipped: DISTRIBUTION },
+  'POST /api/v1/eligibility-count/': { client: ['countEligible'], deviations: [FILTER_GROUPS] },
   'GET /api/v1/filter-sets/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'POST /api/v1/filter-sets/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'GET /api/v1/filter-sets/{id}/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
@@ -128,14 +136,14 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'POST /api/v1/filter-sets/{id}/clone/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'POST /api/v1/filter-sets/{id}/lock/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
   'POST /api/v1/filter-sets/{id}/unlock/': { skipped: SCREENING, deviations: [FILTER_GROUPS] },
-  'GET /api/v1/participant-groups/': { skipped: GROUPS },
-  'POST /api/v1/participant-groups/': { skipped: GROUPS },
-  'GET /api/v1/participant-groups/{id}/': { skipped: GROUPS },
-  'DELETE /api/v1/participant-groups/{id}/': { skipped: GROUPS },
-  'PATCH /api/v1/participant-groups/{id}/': { skipped: GROUPS },
-  'GET /api/v1/participant-groups/{id}/participants/': { skipped: GROUPS },
-  'POST /api/v1/participant-groups/{id}/participants/': { skipped: GROUPS },
-  'DELETE /api/v1/participant-groups/{id}/participants/': { skipped: GROUPS },
+  'GET /api/v1/participant-groups/': { client: ['listParticipantGroups'], deviations: [FLAT_WORKSPACE] },
+  'POST /api/v1/participant-groups/': { client: ['createParticipantGroup'] },
+  'GET /api/v1/participant-groups/{id}/': { client: ['getParticipantGroup'] },
+  'DELETE /api/v1/participant-groups/{id}/': { client: ['deleteParticipantGroup'] },
+  'PATCH /api/v1/participant-groups/{id}/': { client: ['renameParticipantGroup'] },
+  'GET /api/v1/participant-groups/{id}/participants/': { client: ['listParticipantGroupMembers'] },
+  'POST /api/v1/participant-groups/{id}/participants/': { skipped: GROUP_EDITS },
+  'DELETE /api/v1/participant-groups/{id}/participants/': { skipped: GROUP_EDITS },
   'POST /api/v1/researchers/participants/': { skipped: 'Test participants preview a study by hand in the Prolific app; the sandbox simulates participants instead.' },
 
   // Webhooks
@@ -249,8 +257,8 @@ export const SPEC_OPERATIONS: Record<OperationKey, SpecEntry> = {
   'POST /api/v1/submissions/{id}/request-return/': { skipped: 'Asking a participant to return is a conversation; reviews approve or reject.' },
   'GET /api/v1/submissions/{id}/demographics/': { skipped: DEMOGRAPHICS },
   'POST /api/v1/submissions/bulk-approve/': { client: ['bulkApprove'] },
-  'POST /api/v1/submissions/bonus-payments/': { skipped: 'Bonuses are not offered: money moves only through rewards the agent quoted and approved.' },
-  'POST /api/v1/bulk-bonus-payments/{id}/pay/': { skipped: 'Bonuses are not offered: money moves only through rewards the agent quoted and approved.' },
+  'POST /api/v1/submissions/bonus-payments/': { client: ['createBonusPayments'] },
+  'POST /api/v1/bulk-bonus-payments/{id}/pay/': { client: ['payBonusPayments'] },
   'GET /api/v1/messages/': { skipped: MESSAGING },
   'POST /api/v1/messages/': { skipped: MESSAGING },
   'POST /api/v1/messages/bulk/': { skipped: MESSAGING },
@@ -288,8 +296,8 @@ export const OFF_SPEC: Record<OperationKey, OffSpecEntry> = {
     reason: 'The sync job, followed to complete or failed (digest §2.5, §7 item 10).',
   },
   'GET /api/v1/filters/search/': {
-    client: [],
-    reason: 'Ranked keyword search over the filter catalogue: in the docs, newer than the live spec of 2026-08-18 (audience digest §1.6).',
+    client: ['searchFilters'],
+    reason: 'Ranked keyword search over the filter catalogue: in the docs, newer than the live spec of 2026-08-18 (audience digest §1.6); the client reads a 404 as an API without it.',
   },
   'GET /api/v1/filters/{filter_id}/choices/': {
     client: [],
@@ -321,4 +329,5 @@ export const NOT_OPERATIONS: Record<string, string> = {
   send: 'the request core (transport.ts) under every endpoint method',
   sendPut: 'the request core (transport.ts) under putUpload: presigned storage, not the API',
   withRetries: 'the request core (transport.ts) under every endpoint method',
+  serverNow: "Prolific's clock from the Date header of the latest answer (transport.ts); sends nothing",
 };

@@ -40,11 +40,18 @@ export interface TestEnv {
  * unless `config.toolsets` says otherwise (undefined: the default sets).
  */
 export async function startEnv(
-  options: { sandbox?: SandboxOptions; config?: Partial<Config>; capabilities?: ClientCapabilities; retryBaseMs?: number } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    /** Another env's sandbox: a second server (or a restarted one) on the same account. Its traffic is checked by that env. */
+    shared?: TestEnv;
+    config?: Partial<Config>;
+    capabilities?: ClientCapabilities;
+    retryBaseMs?: number;
+  } = {},
 ): Promise<TestEnv> {
   // Only the server's ProlificClient talks to this sandbox, so its requests are checked as well as the answers.
   const contract = await contractChecker({ requests: true });
-  const sandbox = await startSandbox({ ...FAST, ...options.sandbox, observe: contract.observe });
+  const sandbox = options.shared?.sandbox ?? (await startSandbox({ ...FAST, ...options.sandbox, observe: contract.observe }));
   const dir = await mkdtemp(join(tmpdir(), 'prolific-mcp-test-'));
   const config: Config = {
     baseUrl: sandbox.baseUrl,
@@ -86,7 +93,7 @@ export async function startEnv(
       await mcpClient.close();
       await server.close();
       await client?.close();
-      await sandbox.close();
+      if (!options.shared) await sandbox.close();
       await rm(dir, { recursive: true, force: true });
       await contract.assertClean();
     },

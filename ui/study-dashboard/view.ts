@@ -135,8 +135,57 @@ function studyView(study: Rec, locale: string | undefined): HTMLElement[] {
     if (quoted) moneyRows.push(bar(spent / quoted));
   }
   if (reward !== undefined) moneyRows.push(h('p', { class: 'muted small' }, `${money(reward, currency, locale)} reward per place`));
+  moneyRows.push(...spentApart(study, currency, locale));
   if (moneyRows.length) cards.push(card('Money', ...moneyRows));
+  const audience = audienceCard(rec(study.audience), locale);
+  if (audience) cards.push(audience);
   return [h('div', { class: 'grid' }, ...cards)];
+}
+
+/** What the study has cost so far on rewards and on bonuses, each with its fees and VAT (get_study's spent_on). */
+function spentApart(study: Rec, currency: string | undefined, locale: string | undefined): HTMLElement[] {
+  const parts = rec(study.spent_on);
+  const rewards = num(parts?.rewards);
+  const bonuses = num(parts?.bonuses);
+  if (rewards === undefined && bonuses === undefined) return [];
+  return [
+    h(
+      'ul',
+      { class: 'facts spent-apart' },
+      h('li', {}, 'Rewards ', h('strong', {}, money(rewards ?? 0, currency, locale))),
+      h('li', {}, 'Bonuses ', h('strong', {}, money(bonuses ?? 0, currency, locale))),
+    ),
+  ];
+}
+
+/** Listed before "and N more"; the tool's result has the rest. */
+const LEFT_OUT_ROWS = 8;
+
+/** Who may take part (the filters in words and Prolific's count) and who was left out. */
+function audienceCard(audience: Rec | undefined, locale: string | undefined): HTMLElement | undefined {
+  if (!audience) return undefined;
+  const who = Array.isArray(audience.who) ? audience.who.filter((line): line is string => typeof line === 'string') : [];
+  const count = audience.eligible_participants;
+  const eligible =
+    typeof count === 'number'
+      ? h('p', { class: 'figure eligible' }, h('strong', {}, count.toLocaleString(locale)), ' eligible now')
+      : typeof count === 'string'
+        ? h('p', { class: 'figure eligible' }, h('strong', {}, count), ' eligible')
+        : null;
+  const out = rec(audience.left_out);
+  const outCount = num(out?.count);
+  const ids = Array.isArray(out?.participant_ids) ? out.participant_ids.filter((id): id is string => typeof id === 'string') : [];
+  const leftOut =
+    outCount !== undefined
+      ? h(
+          'details',
+          { class: 'left-out' },
+          h('summary', {}, `${outCount} left out`),
+          h('ul', { class: 'mono small' }, ...ids.slice(0, LEFT_OUT_ROWS).map((id) => h('li', {}, id))),
+          outCount > Math.min(ids.length, LEFT_OUT_ROWS) ? h('p', { class: 'muted small' }, `and ${outCount - Math.min(ids.length, LEFT_OUT_ROWS)} more`) : null,
+        )
+      : null;
+  return card('Who may take part', eligible, h('ul', { class: 'who' }, ...who.map((line) => h('li', {}, line))), leftOut);
 }
 
 function batchView(batch: Rec): HTMLElement {
