@@ -1,6 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServerDeps } from '../src/mcp/deps.js';
 import { readResource } from './read.js';
+import { completeBatchId } from '../src/mcp/complete.js';
 
 /**
  * `prolific://batches/{batch_id}/report`: the batch's CSV report, the original datapoints with response
@@ -9,7 +10,7 @@ import { readResource } from './read.js';
 export function registerReportResource(mcp: McpServer, deps: ServerDeps): void {
   mcp.registerResource(
     'batch-report',
-    new ResourceTemplate('prolific://batches/{batch_id}/report', { list: undefined }),
+    new ResourceTemplate('prolific://batches/{batch_id}/report', { list: undefined, complete: { batch_id: (value) => completeBatchId(deps, value) } }),
     {
       title: 'AI Task Builder batch report',
       description: 'CSV of the dataset with the annotators\' responses appended.',

@@ -44,6 +44,16 @@ const STANDALONE: Record<string, () => Promise<Figure[]>> = {
   polling: measurePolling,
   http: () => measureHttp(),
   ranking: measureRanking,
+  upload: async () => {
+    const setup = await startUploadSetup();
+    try {
+      return await measureUpload(setup);
+    } finally {
+      await setup.server.close();
+      await setup.api.close();
+      await setup.sandbox.close();
+    }
+  },
 };
 
 async function runSelected(names: string[]): Promise<void> {

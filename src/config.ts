@@ -9,7 +9,7 @@ export interface Config {
   readOnly: boolean;
   /** --toolsets, else PROLIFIC_TOOLSETS: the tool sets offered; undefined offers DEFAULT_TOOLSETS. */
   toolsets?: readonly ToolsetName[];
-  /** Publishing is refused above this total (minor units), whatever the confirmation. */
+  /** Publishing is refused above this total (minor units), whatever the confirmation; undefined only when PROLIFIC_MAX_PUBLISH_COST=none. */
   maxPublishCost?: number;
   /**
    * PROLIFIC_MAX_SPEND_PER_DAY: publishing and bonuses are refused past this much spent in the last 24 hours
@@ -41,6 +41,8 @@ export interface HttpSettings {
   maxInFlight: number;
   /** PROLIFIC_MCP_DRAIN_SECONDS: how long SIGTERM waits for requests in flight before exiting. */
   drainSeconds: number;
+  /** PROLIFIC_MCP_KEEPALIVE_MS: the gap between keep-alive comments on an answer still being worked on. */
+  keepAliveMs: number;
 }
 
 import { delimiter } from 'node:path';
@@ -48,10 +50,14 @@ import { parseArgs } from 'node:util';
 import { parseToolsets, type ToolsetName } from './toolsets.js';
 
 export const DEFAULT_BASE_URL = 'https://api.prolific.com';
+/** 200.00 in the account's currency, fees and VAT included: the desktop bundle's default too. */
+export const DEFAULT_MAX_PUBLISH_COST = 20_000;
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8765;
 export const DEFAULT_MAX_INFLIGHT = 64;
+/** Well inside the 60 s idle timeout of common load balancers and proxies. */
+export const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Within Kubernetes' default 30 s grace period, with room to exit. */
 export const DEFAULT_DRAIN_SECONDS = 25;
 /** Shorter bearer tokens are guessable by anyone who can reach the port. */
@@ -93,7 +99,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     // Only ever switched on: no other flag or variable turns write tools back on.
     readOnly: flags['read-only'] === true || TRUE.has((env.PROLIFIC_READ_ONLY ?? '').toLowerCase()),
     ...toolsets(flags.toolsets, env),
-    maxPublishCost: wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST'),
+    maxPublishCost: publishCap(env),
     maxSpendPerDay: wholeNumber(env, 'PROLIFIC_MAX_SPEND_PER_DAY'),
     timeoutMs: wholeNumber(env, 'PROLIFIC_TIMEOUT_MS'),
     maxRetries: wholeNumber(env, 'PROLIFIC_MAX_RETRIES'),
@@ -169,13 +175,24 @@ function httpSettings(hostFlag: string | undefined, portFlag: string | undefined
     });
   const maxInFlight = atLeastOne(env, 'PROLIFIC_MCP_MAX_INFLIGHT') ?? DEFAULT_MAX_INFLIGHT;
   const drainSeconds = wholeNumber(env, 'PROLIFIC_MCP_DRAIN_SECONDS') ?? DEFAULT_DRAIN_SECONDS;
-  return { host, port, token, allowedOrigins, maxInFlight, drainSeconds };
+  const keepAliveMs = atLeastOne(env, 'PROLIFIC_MCP_KEEPALIVE_MS') ?? DEFAULT_KEEPALIVE_MS;
+  return { host, port, token, allowedOrigins, maxInFlight, drainSeconds, keepAliveMs };
 }
 
 /** localhost, 127.0.0.0/8 and ::1: addresses no other machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/** A cap unless it is switched off by name: an unset or empty variable (a bundle's blank field) keeps the default. */
+function publishCap(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.PROLIFIC_MAX_PUBLISH_COST?.trim().toLowerCase() === 'none') return undefined;
+  try {
+    return wholeNumber(env, 'PROLIFIC_MAX_PUBLISH_COST') ?? DEFAULT_MAX_PUBLISH_COST;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.replace(/\.$/, '')}; or "none" for no cap.`);
+  }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { createServer } from './mcp/server.js';
 import { loadCatalogue } from './mcp/catalogue.js';
 import { log, registerSecret } from './util/log.js';
+
+/**
+ * The only WebAssembly this process runs is undici's HTTP parser, and V8 recompiling it with its optimising
+ * tier takes some 30 MB for a moment, once, at a time of its choosing (often mid-upload): more than the rest of
+ * an upload holds. Its baseline code parses Prolific's small answers as well. Set before undici is first
+ * loaded (on the first request), so it applies to that compile.
+ */
+setFlagsFromString('--liftoff-only');
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') {
@@ -33,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
     log('PROLIFIC_TOKEN is not set: tools are listed, and each call explains how to set it (or start with --sandbox).');
   }
   if (config.readOnly) log('read-only: only tools that change nothing are offered');
+  else if (config.maxPublishCost === undefined) log('spending cap: none (PROLIFIC_MAX_PUBLISH_COST=none); a publish or bonus payment is limited only by its confirmed quote');
+  else log(`spending cap: a publish or bonus payment is refused above ${config.maxPublishCost} at a time, in minor units (pence/cents), fees and VAT included (PROLIFIC_MAX_PUBLISH_COST; "none" for no cap)`);
   const catalogue = await loadCatalogue();
 
   let closing = false;

@@ -306,6 +306,46 @@ describe('rerun_contested, then the rounds pooled', () => {
     expect(copy.batch_items[0].rows[0].columns[0].items[0].id).not.toBe(original.batch_items[0].rows[0].columns[0].items[0].id);
   }, 60_000);
 
+  it('is safe to call again: a lost answer makes no copy, and a later failure names what was made, which the next call carries on with', async () => {
+    const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 10), instructions: [SENTIMENT] });
+    await submittedStudy(env, { batch_id: ready.batchId, name: 'Retry round', description: 'Rate reviews.', annotators_per_task: 3 });
+    const state = env.sandbox.state;
+    const follow = (name: string) => [...state.batches.values()].filter((batch) => batch.name === name);
+    const args = { batch_id: ready.batchId, method: 'majority', below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 };
+
+    // The batch is created but its answer is lost: the call finds it rather than failing, and makes one of each.
+    const datasets = state.datasets.size;
+    env.sandbox.faults.add({ kind: 'reset-after', method: 'POST', path: '/api/v1/data-collection/batches' });
+    const lost = ok(await env.call('rerun_contested', { ...args, name: 'Lost answer' }));
+    expect(env.sandbox.faults.hits).toEqual([1]);
+    expect(follow('Lost answer').map((batch) => batch.id)).toEqual([lost.batch_id]);
+    expect(state.datasets.size).toBe(datasets + 1);
+    // Called again as a cautious agent would: the same draft, quoted again, and nothing new.
+    const again = ok(await env.call('rerun_contested', { ...args, name: 'Lost answer' }));
+    expect(again).toMatchObject({ batch_id: lost.batch_id, dataset_id: lost.dataset_id, study_id: lost.study_id, total_cost: lost.total_cost });
+    expect(again.message).toContain('earlier call');
+    expect([...state.studies.values()].filter((study) => study.fields.data_collection_id === lost.batch_id)).toHaveLength(1);
+
+    // Setup, then the study, refused once each: every failure names what exists, and the next call carries on.
+    env.sandbox.faults.clear();
+    env.sandbox.faults.add({ kind: 'status', status: 400, method: 'POST', path: /\/batches\/[^/]+\/setup$/ });
+    const setupFailed = await env.call('rerun_contested', { ...args, name: 'Later failure' });
+    expect(setupFailed.isError).toBe(true);
+    const [made] = follow('Later failure');
+    expect(setupFailed.text).toContain(`Already made: dataset ${made!.datasetId}, batch ${made!.id}.`);
+    expect(setupFailed.text).toContain('Calling rerun_contested again with the same arguments carries on with them');
+    env.sandbox.faults.add({ kind: 'status', status: 400, method: 'POST', path: '/api/v1/studies' });
+    const studyFailed = await env.call('rerun_contested', { ...args, name: 'Later failure' });
+    expect(studyFailed.isError).toBe(true);
+    expect(studyFailed.text).toContain(`Already made: dataset ${made!.datasetId}, batch ${made!.id}.`);
+    const done = ok(await env.call('rerun_contested', { ...args, name: 'Later failure' }));
+    expect(env.sandbox.faults.hits).toEqual([1, 1]);
+    expect(done).toMatchObject({ batch_id: made!.id, dataset_id: made!.datasetId, status: 'UNPUBLISHED' });
+    expect(follow('Later failure')).toHaveLength(1);
+    expect(state.batches.get(made!.id)!.status).toBe('READY');
+    expect(state.datasets.get(made!.datasetId)!.rows).toHaveLength(done.items);
+  }, 60_000);
+
   it('chooses majority for annotators with few answers; creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {
     const ready = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(0, 5), instructions: [SENTIMENT] });
     await submittedStudy(env, { batch_id: ready.batchId, name: 'Tiny', description: 'Rate reviews.', annotators_per_task: 3 });

@@ -85,6 +85,27 @@ describe('V4 datasets through MCP', () => {
     expect(ok(await env.call('setup_batch', { batch_id: batchId }))).toMatchObject({ total_task_count: 3, total_task_groups: 2 });
   });
 
+  it('reads past the first 64 KiB for a first record that runs longer, and never takes a cut-off header', async () => {
+    const long = 'A long review. '.repeat(8000);
+    const cases: [string, string, string[]][] = [
+      ['long.jsonl', `${JSON.stringify({ text: long, META_ID: 'r1' })}\n${JSON.stringify({ text: 'short', META_ID: 'r2' })}\n`, ['text', 'META_ID']],
+      // A header of some 120 KiB: read in 64 KiB, its last columns would be missing or cut.
+      ['wide.csv', `${Array.from({ length: 6000 }, (_, i) => `column_${String(i).padStart(12, '0')}`).join(',')}\n${Array.from({ length: 6000 }, () => 'x').join(',')}\n`, []],
+    ];
+    for (const [name, content, expected] of cases) {
+      const dataset = ok(await env.call('create_dataset', { name }));
+      await writeFile(join(env.dir, name), content);
+      const result = await env.call('upload_file', { dataset_id: dataset.id, file_path: join(env.dir, name) });
+      const fields = Object.keys(ok(await env.call('get_dataset', { dataset_id: dataset.id })).schema?.fields ?? {});
+      if (expected.length) expect(fields, name).toEqual(expected);
+      else {
+        expect(result.isError, result.text).toBe(false);
+        expect(fields, name).toHaveLength(6000);
+        expect(fields.at(-1), name).toBe('column_000000005999');
+      }
+    }
+  });
+
   it('fails an import that cannot be read, with the reason', async () => {
     const dataset = ok(await env.call('create_dataset', { name: 'Broken', schema: { fields: { text: { type: 'text' } } } }));
     await writeFile(join(env.dir, 'broken.csv'), 'text\n"never closed\n');

@@ -49,6 +49,7 @@ describe('network faults', () => {
       expect(result.isError).toBe(true);
       expect(result.text).toContain('429');
       expect(result.text).toContain('wait');
+      expect(result.text).toContain('(retried 4 times with backoff)');
       // One try and four retries.
       expect(env.sandbox.faults.hits).toEqual([5]);
     });
@@ -59,6 +60,44 @@ describe('network faults', () => {
       const result = ok(await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS }));
       expect(result.total_datapoint_count).toBe(ROWS.length);
       expect(env.sandbox.requests.filter((r) => r.origin === 'storage' && r.method === 'PUT')).toHaveLength(2);
+    });
+  });
+
+  describe('a create Prolific did not process is sent again', () => {
+    it('after a 429, waiting what Retry-After asks, and after a 503 that says when to come back', async () => {
+      env.sandbox.faults.add({ kind: 'status', status: 429, retryAfter: 1, method: 'POST', path: BATCHES });
+      env.sandbox.faults.add({ kind: 'status', status: 503, retryAfter: 1, method: 'POST', path: '/api/v1/data-collection/datasets' });
+      const started = Date.now();
+      const batch = ok(await env.call('create_batch', { name: 'Throttled', task_details: TASK_DETAILS }));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      ok(await env.call('create_dataset', { name: 'Unavailable' }));
+      expect(env.sandbox.faults.hits).toEqual([1, 1]);
+      expect(count('POST', /batches$/)).toBe(2);
+      const { batches } = ok(await env.call('list_batches'));
+      expect(batches.filter((b: { id: string; name: string }) => b.name === 'Throttled').map((b: { id: string }) => b.id)).toEqual([batch.id]);
+    });
+
+    it('within the retry budget, and says how often it retried', async () => {
+      env.sandbox.faults.add({ kind: 'status', status: 429, method: 'POST', path: BATCHES, times: Infinity });
+      const result = await env.call('create_batch', { name: 'Always throttled', task_details: TASK_DETAILS });
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain('(retried 4 times with backoff)');
+      expect(env.sandbox.faults.hits).toEqual([5]);
+    });
+
+    it('but not after a 503 without Retry-After, which may have been processed; nor does it claim a retry', async () => {
+      env.sandbox.faults.add({ kind: 'status', status: 503, method: 'POST', path: BATCHES });
+      const unavailable = await env.call('create_batch', { name: 'Maybe', task_details: TASK_DETAILS });
+      expect(unavailable.isError).toBe(true);
+      expect(count('POST', /batches$/)).toBe(1);
+      // A wait longer than the backoff cap is left to the caller: not retried, and not said to be.
+      env.sandbox.faults.add({ kind: 'status', status: 429, retryAfter: 120, method: 'POST', path: BATCHES });
+      const throttled = await env.call('create_batch', { name: 'Later', task_details: TASK_DETAILS });
+      expect(throttled.isError).toBe(true);
+      expect(throttled.text).toContain('429');
+      expect(throttled.text).toContain('wait 120 seconds');
+      expect(throttled.text).not.toContain('retried');
+      expect(count('POST', /batches$/)).toBe(2);
     });
   });
 

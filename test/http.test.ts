@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -43,7 +44,7 @@ describe('Streamable HTTP', () => {
         const message = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : {};
         served.push({ instance, method: `${init?.method ?? 'GET'} ${message.method ?? ''}`.trim() });
         const response = await fetch(instances[instance]!.url, init);
-        bodies.push(response.clone().text());
+        bodies.push(response.clone().text().catch((error: unknown) => `(body unread: ${String(error)})`));
         return response;
       };
       client = new Client({ name: 'http-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
@@ -95,6 +96,13 @@ describe('Streamable HTTP', () => {
         argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
       });
       expect(completion.completion.values).toContain(batch.id);
+      const reportCompletion = await client.complete({
+        ref: { type: 'ref/resource', uri: 'prolific://batches/{batch_id}/report' },
+        argument: { name: 'batch_id', value: batch.id.slice(0, 4) },
+      });
+      expect(reportCompletion.completion.values).toContain(batch.id);
+      // A stateless server cannot push, so it does not promise list-change announcements.
+      expect(client.getServerCapabilities()?.resources?.listChanged).toBe(false);
       const study = ok(
         await callTool(client, 'create_study', { batch_id: batch.id, name: 'S', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 2 }),
       );
@@ -190,6 +198,36 @@ describe('Streamable HTTP', () => {
         await instance?.stop();
       });
 
+      it('after a 413, closes the connection rather than reading whatever else the client sends', async () => {
+        const { hostname, port } = new URL(instance.url);
+        for (const framing of ['Content-Length: 1073741824', 'Transfer-Encoding: chunked']) {
+          const socket = connect(Number(port), hostname);
+          let answer = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (text: string) => (answer += text));
+          const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+          socket.on('error', () => undefined);
+          socket.write(`POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${HTTP_TOKEN}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n${framing}\r\n\r\n`);
+          const piece = Buffer.alloc(1024 * 1024, 'x');
+          const chunk = framing.startsWith('Transfer') ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+          // A server that drains would take all of this and wait for more; one that closes stops it long before.
+          let sent = 0;
+          let open = true;
+          void closed.then(() => (open = false));
+          while (open && sent < 256) {
+            if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+            sent += 1;
+          }
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
+          expect(open, framing).toBe(false);
+          expect(sent, framing).toBeLessThan(256);
+          expect(answer, framing).toMatch(/^HTTP\/1\.1 413/);
+          expect(answer.toLowerCase(), framing).toContain('connection: close');
+          socket.destroy();
+        }
+        expect((await getBatch(instance.url)).status).toBe(200);
+      });
+
       it('answers /healthz and /readyz without credentials, with the version and no secret', async () => {
         const base = instance.url.replace(/\/mcp$/, '');
         const health = await raw(`${base}/healthz`, { method: 'GET' });
@@ -215,8 +253,8 @@ describe('Streamable HTTP', () => {
         const served = await getBatch(instance.url);
         expect(served.status).toBe(200);
         expect(served.body).toContain(batchId);
-        // Without a progress token there is nothing to stream: a plain JSON answer (with one, an event stream; see above).
-        expect(served.headers['content-type']).toContain('application/json');
+        // A tool call may wait on Prolific, so it streams (with keep-alive comments; see http-calls.test.ts).
+        expect(served.headers['content-type']).toContain('text/event-stream');
       });
     });
 
@@ -394,6 +432,7 @@ describe('Streamable HTTP', () => {
         ['PROLIFIC_MCP_MAX_INFLIGHT', '0', 'at least 1'],
         ['PROLIFIC_MAX_CONCURRENCY', '0', 'at least 1'],
         ['PROLIFIC_MCP_DRAIN_SECONDS', 'soon', 'a whole number'],
+        ['PROLIFIC_MCP_KEEPALIVE_MS', '0', 'at least 1'],
       ] as const) {
         const { code, stderr } = await startFailure(['--http', '--sandbox'], { [name]: value });
         expect(code, name).toBe(2);

@@ -53,7 +53,7 @@ describe('the npm package, packed and installed into an empty folder', () => {
     expect(paths).toContain(pkg.bin[pkg.name]);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/index.js', 'dist/ui/study-dashboard.html']));
     const others = paths.filter((path) => !/^dist\/(src|tools|resources)\/.+\.js$/.test(path)).sort();
-    expect(others).toEqual(['README.md', 'claude_desktop_config.example.json', 'dist/tools/listing.json', 'dist/ui/study-dashboard.html', 'package.json']);
+    expect(others).toEqual(['LICENSE', 'README.md', 'claude_desktop_config.example.json', 'dist/tools/listing.json', 'dist/ui/study-dashboard.html', 'package.json']);
   });
 
   it('starts through npx from that folder and completes a sandbox call', async () => {
@@ -146,6 +146,24 @@ describe('manifest.json (MCP Bundle) and server.json (MCP registry)', () => {
     expect(serverJson.name).toBe(pkg.mcpName);
     expect(serverJson.version).toBe(pkg.version);
     expect(serverJson.packages).toEqual([expect.objectContaining({ registryType: 'npm', identifier: pkg.name, version: pkg.version, transport: { type: 'stdio' } })]);
+  });
+
+  it('ships the Apache-2.0 licence it declares, under a name of its own, saying it is not Prolific\'s', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(manifest.license).toBe('Apache-2.0');
+    const licence = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    expect(licence.trim().split('\n').slice(0, 2).map((line) => line.trim())).toEqual(['Apache License', 'Version 2.0, January 2004']);
+    expect(licence).toContain('END OF TERMS AND CONDITIONS');
+    // io.github.prolific-oss is Prolific's own GitHub organisation, which publishes the official server.
+    expect(pkg.mcpName).toMatch(/^io\.github\.[a-z0-9-]+\/prolific-task-builder-mcp$/);
+    expect(pkg.mcpName).not.toMatch(/prolific-oss/i);
+    for (const said of [pkg.description, serverJson.description, manifest.author.name]) expect(said).toMatch(/unofficial|not (made|affiliated)/i);
+  });
+
+  it('builds its Docker image on Node 22 LTS in every stage', () => {
+    const stages = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').match(/^FROM .*$/gm) ?? [];
+    expect(stages.length).toBeGreaterThan(0);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:22(-slim)?( AS \S+)?$/);
   });
 
   it('server.json keeps to the registry rules', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ElicitRequestSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ok, readyBatch, startEnv, type TestEnv } from './support/env.js';
+import { readConfig } from '../src/config.js';
 
 async function unpublishedStudy(env: TestEnv): Promise<Record<string, any>> {
   const { batchId } = await readyBatch(env);
@@ -26,6 +27,27 @@ describe('publish_study spends only with informed consent', () => {
     } finally {
       await env.close();
     }
+  });
+
+  it('caps publishing at 20000 when PROLIFIC_MAX_PUBLISH_COST is unset, and not at all with "none"', async () => {
+    for (const [variable, capped] of [[undefined, true], ['', true], ['none', false]] as const) {
+      const config = readConfig([], variable === undefined ? {} : { PROLIFIC_MAX_PUBLISH_COST: variable });
+      const env = await startEnv({ config: { maxPublishCost: config.maxPublishCost } });
+      try {
+        const { batchId } = await readyBatch(env);
+        const study = ok(
+          await env.call('create_study', { batch_id: batchId, name: 'Dear', description: 'D', reward: 8000, estimated_completion_time: 60, annotators_per_task: 1 }),
+        );
+        expect(study.total_cost).toBeGreaterThan(20000);
+        const result = await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost });
+        expect(result.isError, String(variable)).toBe(capped);
+        if (capped) expect(result.text).toContain('spending cap of 20000 (PROLIFIC_MAX_PUBLISH_COST)');
+        expect(publishRequests(env, study.id), String(variable)).toHaveLength(capped ? 0 : 1);
+      } finally {
+        await env.close();
+      }
+    }
+    expect(() => readConfig([], { PROLIFIC_MAX_PUBLISH_COST: 'lots' })).toThrow('or "none" for no cap');
   });
 
   it('asks the person through form elicitation and publishes on accept', async () => {

@@ -21,6 +21,8 @@ describe('get_responses on a large batch', () => {
       ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
       await new Promise((resolve) => setTimeout(resolve, 200));
 
+      const downloads = () => env.sandbox.requests.filter((r) => r.method === 'GET' && r.url.endsWith(`/batches/${batch.id}/responses`)).length;
+      const before = downloads();
       const seen = new Set<string>();
       let cursor: string | undefined;
       let pages = 0;
@@ -39,6 +41,14 @@ describe('get_responses on a large batch', () => {
       expect(total).toBe(1200);
       expect(seen.size).toBe(1200);
       expect(pages).toBeGreaterThan(1);
+      // The API has no paging for responses: the walk downloaded them once, not once a page.
+      expect(downloads() - before).toBe(1);
+      // A new walk starts from a fresh download, which its pages read again.
+      const first = ok(await env.call('get_responses', { batch_id: batch.id, limit: 1 }));
+      expect(downloads() - before).toBe(2);
+      const second = ok(await env.call('get_responses', { batch_id: batch.id, limit: 1, cursor: first.next_cursor }));
+      expect(second.results[0].id).not.toBe(first.results[0].id);
+      expect(downloads() - before).toBe(2);
     } finally {
       await env.close();
     }

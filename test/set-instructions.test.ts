@@ -120,6 +120,93 @@ describe('set_instructions after the instructions endpoint’s sunset', () => {
   });
 });
 
+describe('set_instructions on a designed layout', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startEnv();
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const CHOICE = INSTRUCTIONS[0] as Record<string, unknown>;
+  const TEXT = INSTRUCTIONS[1] as Record<string, unknown>;
+  /** An intro page, a body of two columns (rich text beside a field, the question on the right), a second body page. */
+  const designed = (): Record<string, unknown>[] => [
+    { display_position: 'intro', rows: [{ columns: [{ items: [{ type: 'rich_text', content: 'Welcome, annotator.' }] }] }] },
+    {
+      display_position: 'body',
+      rows: [
+        {
+          columns: [
+            { items: [{ type: 'rich_text', content: 'Read the review first.' }, { type: 'dataset_field', field: 'review' }] },
+            { items: [CHOICE] },
+          ],
+        },
+      ],
+    },
+    { display_position: 'body', rows: [{ columns: [{ items: [{ type: 'rich_text', content: 'One more thing.' }, TEXT] }] }] },
+  ];
+  const shape = (pages: Record<string, any>[]) =>
+    pages.map((page) => ({
+      position: page.display_position,
+      rows: page.rows.map((row: any) => row.columns.map((column: any) => column.items.map((item: any) => item.content ?? item.field ?? item.description))),
+    }));
+  const ids = (pages: Record<string, any>[]) =>
+    JSON.stringify(pages.map((page) => [page.id, page.rows.map((row: any) => [row.id, row.columns.map((column: any) => [column.id, column.items.map((item: any) => item.id)])])]));
+
+  async function designedBatch(name: string) {
+    const datasetId = await v4Dataset(env);
+    const batch = ok(await env.call('create_batch', { name, dataset_id: datasetId, task_details: TASK, batch_items: designed() }));
+    return ok(await env.call('get_batch', { batch_id: batch.id }));
+  }
+
+  it('replaces only the questions, in place, keeping every page, column, content block and id', async () => {
+    const before = await designedBatch('Designed');
+    const [choice, text] = before.instructions as Record<string, any>[];
+    const reworded = { ...CHOICE, id: choice!.id, description: 'How positive is this review?' };
+    const added = { type: 'free_text', description: 'Anything else?' };
+    const set = ok(await env.call('set_instructions', { batch_id: before.id, instructions: [reworded, added] }));
+    expect(set).toMatchObject({ written_as: 'batch_items', kept_layout: true, replaced: 2 });
+    const after = ok(await env.call('get_batch', { batch_id: before.id }));
+    expect(shape(after.batch_items)).toEqual([
+      { position: 'intro', rows: [[['Welcome, annotator.']]] },
+      { position: 'body', rows: [[['Read the review first.', 'review'], ['How positive is this review?']]] },
+      { position: 'body', rows: [[['One more thing.', 'Anything else?']]] },
+    ]);
+    // Pages, rows, columns, content and the kept question have the ids they had; the removed question is gone.
+    const idsBefore = ids(before.batch_items);
+    const question = (pages: any) => pages[2].rows[0].columns[0].items[1].id;
+    expect(ids(after.batch_items).replace(question(after.batch_items), question(before.batch_items))).toBe(idsBefore);
+    expect(after.instructions.map((i: { id: string }) => i.id)).toEqual([choice!.id, question(after.batch_items)]);
+    expect(question(after.batch_items)).not.toBe(text!.id);
+  });
+
+  it('refuses, naming what would go, when a part holding only a left-out question would vanish; replace_layout rewrites', async () => {
+    const before = await designedBatch('Designed, refused');
+    const [, text] = before.instructions as Record<string, any>[];
+    const patches = () => env.sandbox.requests.filter((r) => r.method === 'PATCH' && r.url.endsWith(`/batches/${before.id}`)).length;
+    const sent = patches();
+    const refused = await env.call('set_instructions', { batch_id: before.id, instructions: [{ ...TEXT, id: text!.id }] });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain('- page 1, row 0, column 1');
+    expect(refused.text).toContain('replace_layout: true');
+    expect(refused.text).toContain('page 1, row 0, column 0, item 0 (rich_text)');
+    expect(refused.text).toContain('page 2 (body)');
+    expect(patches()).toBe(sent);
+    expect(ids(ok(await env.call('get_batch', { batch_id: before.id })).batch_items)).toBe(ids(before.batch_items));
+
+    const rewritten = ok(await env.call('set_instructions', { batch_id: before.id, instructions: [{ ...TEXT, id: text!.id }], replace_layout: true }));
+    expect(rewritten.kept_layout).toBeUndefined();
+    expect(rewritten.removed).toEqual(['page 1, row 0, column 0, item 0 (rich_text)', 'page 1, row 0, column 1', 'page 2 (body)']);
+    const after = ok(await env.call('get_batch', { batch_id: before.id }));
+    expect(shape(after.batch_items)).toEqual([
+      { position: 'intro', rows: [[['Welcome, annotator.']]] },
+      { position: 'body', rows: [[['review', 'photo', TEXT.description]]] },
+    ]);
+  });
+});
+
 describe('set_instructions on a legacy batch, with the sandbox’s --legacy-instructions', () => {
   let env: TestEnv;
 

@@ -85,6 +85,8 @@ describe('the built binary over real stdio', () => {
       expect(result.isError).toBe(false);
       expect(result.text).toContain('Sandbox');
       expect(transport.stderr).toContain('sandbox mode');
+      // PROLIFIC_MAX_PUBLISH_COST is unset here, so the default cap is in force, and said so.
+      expect(transport.stderr).toContain('spending cap: a publish or bonus payment is refused above 20000 at a time');
       expect(transport.invalidLines).toEqual([]);
     } finally {
       await client.close();

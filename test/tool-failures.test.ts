@@ -185,17 +185,48 @@ describe('tool failures come back as actionable isError results', () => {
     const early = await env.call('transition_study', { study_id: study.id, action: 'PAUSE' });
     expect(early.isError).toBe(true);
     expect(early.text).toContain('400');
+    // START would publish a draft on Prolific: it is refused before anything is sent, pointing at publish_study.
+    const transitions = () => env.sandbox.requests.filter((r) => r.url.endsWith(`/studies/${study.id}/transition/`)).length;
+    const sent = transitions();
+    const start = await env.call('transition_study', { study_id: study.id, action: 'START' });
+    expect(start.isError).toBe(true);
+    expect(start.text).toContain('is UNPUBLISHED, and START only resumes a PAUSED study; nothing was sent');
+    expect(start.text).toContain('publish_study');
+    expect(transitions()).toBe(sent);
 
     ok(await env.call('publish_study', { study_id: study.id, confirm_total_cost: study.total_cost }));
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'PAUSE' })).status).toBe('PAUSED');
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'START' })).status).toBe('ACTIVE');
+    // Already running: nothing to resume, nothing sent.
+    const running = transitions();
+    expect(ok(await env.call('transition_study', { study_id: study.id, action: 'START' })).status).toBe('ACTIVE');
+    expect(transitions()).toBe(running);
     expect(ok(await env.call('transition_study', { study_id: study.id, action: 'STOP' })).status).toBe('COMPLETED');
+    const finished = await env.call('transition_study', { study_id: study.id, action: 'START' });
+    expect(finished.text).toContain('is COMPLETED, and START only resumes a PAUSED study');
     const publish = await env.call('transition_study', { study_id: study.id, action: 'PUBLISH' });
     expect(publish.isError).toBe(true);
     expect(publish.text).toContain('action');
   });
 
   describe('upload_file', () => {
+    it('sends a file many buffers long byte for byte, and whole again after a storage 503', async () => {
+      // About 3 MB: a dozen times the buffers a file goes out through, so each is refilled several times.
+      const rows = Array.from({ length: 40_000 }, (_, i) => `"Review ${i}: ${'x'.repeat(i % 97)}",r${i}`);
+      const file = join(env.dir, 'many-chunks.csv');
+      await writeFile(file, `text,META_ID\n${rows.join('\n')}\n`);
+      for (const fault of [false, true]) {
+        const dataset = ok(await env.call('create_dataset', { name: `Chunks ${fault}` }));
+        if (fault) env.sandbox.faults.add({ kind: 'status', status: 503, origin: 'storage', method: 'PUT', path: /.*/ });
+        const puts = env.sandbox.requests.filter((r) => r.origin === 'storage' && r.method === 'PUT').length;
+        const result = ok(await env.call('upload_file', { dataset_id: dataset.id, file_path: file }));
+        expect(result.total_datapoint_count, String(fault)).toBe(rows.length);
+        expect(env.sandbox.requests.filter((r) => r.origin === 'storage' && r.method === 'PUT').length - puts).toBe(fault ? 2 : 1);
+        const stored = env.sandbox.state.datasets.get(dataset.id)!.rows;
+        expect(stored.map((row) => `"${row[0]}",${row[1]}`)).toEqual(rows);
+      }
+    });
+
     it('takes exactly one of file_path or rows', async () => {
       const dataset = ok(await env.call('create_dataset', { name: 'U' }));
       const both = await env.call('upload_file', { dataset_id: dataset.id, rows: ROWS, file_path: 'x.csv' });

@@ -20,11 +20,11 @@ export default defineTool({
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(args, { client, resolveWorkspace, signal }) {
+  async run(args, { client, resolveWorkspace, signal, resourcesChanged }) {
     const workspace_id = await resolveWorkspace(args.workspace_id);
     if (args.batch_items) await checkDatasetFields(client, args.batch_items, () => args.dataset_id, signal);
     const started = Date.now();
-    return createOnce({
+    const batch = await createOnce({
       what: `Creating batch "${args.name}"`,
       attempt: () =>
         client.createBatch(
@@ -41,5 +41,7 @@ export default defineTool({
       find: () => newestNamed(client, workspace_id, args.name, started, signal),
       howToCheck: `No new batch named "${args.name}" was found; check list_batches before calling create_batch again.`,
     });
+    resourcesChanged();
+    return batch;
   },
 });

@@ -89,8 +89,16 @@ export default defineTool({
         howToCheck: `No new batch named "${args.name}" was found; check list_batches before calling create_comparison again.`,
       });
       made.push(`batch ${created.id}`);
+      context.resourcesChanged();
       const tasksPerGroup = args.tasks_per_group ?? Math.min(DEFAULT_TASKS_PER_GROUP, comparisons.length);
-      const { batch, previewUrl, timedOut } = await setUpBatch(context, { batchId: created.id, datasetId: dataset.id, tasksPerGroup, wait: true, timeoutMs: 600_000 });
+      const { batch, previewUrl, timedOut } = await setUpBatch(context, {
+        batchId: created.id,
+        datasetId: dataset.id,
+        tasksPerGroup,
+        wait: true,
+        timeoutMs: 600_000,
+        started: context.resourcesChanged,
+      });
       const compared = questionsOf(batch, []).filter(isComparisonQuestion);
       const counts = pairing.pairs.map((pair) => pair.comparisons);
       const imbalance = Math.max(...pairing.pairs.map((pair) => Math.abs(2 * pair.firstShownFirst - pair.comparisons)));

@@ -16,9 +16,9 @@ export default defineTool({
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run({ batch_id, ...body }, { client, signal }) {
+  async run({ batch_id, ...body }, { client, signal, resourcesChanged }) {
     const started = Date.now();
-    return createOnce({
+    const copy = await createOnce({
       what: `Duplicating batch ${batch_id}`,
       attempt: () => client.duplicateBatch(batch_id, body, signal),
       find: async () => {
@@ -28,5 +28,7 @@ export default defineTool({
       },
       howToCheck: 'No new copy was found; check list_batches before calling duplicate_batch again.',
     });
+    resourcesChanged();
+    return copy;
   },
 });

@@ -4,6 +4,7 @@ import { ToolError } from '../src/errors.js';
 import { defineTool } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import type { BatchResponse } from '../src/prolific/types.js';
+import { responseSnapshot } from '../src/job/response-snapshots.js';
 
 /**
  * Both copies of a result (structured and text) count against the agent's context, so one page's records
@@ -34,9 +35,10 @@ export default defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, { client, signal }) {
     const filterKey = [args.batch_id, args.instruction_id, args.participant_id, args.task_id].join('|');
-    const offset = args.cursor === undefined ? 0 : decodeCursor(args.cursor, filterKey);
-    // The API has no paging or filters for responses: it sends them all, so both happen here.
-    const { results } = await client.getResponses(args.batch_id, signal);
+    const { offset, snapshot: walk } = args.cursor === undefined ? { offset: 0, snapshot: undefined } : decodeCursor(args.cursor, filterKey);
+    // The API has no paging or filters for responses: it sends them all, so both happen here, on a snapshot
+    // that the pages after this one read again rather than download.
+    const { id: snapshot, results } = await responseSnapshot(client, args.batch_id, walk, signal);
     const matching = results.filter(
       (r: BatchResponse) =>
         (!args.instruction_id || r.response?.instruction_id === args.instruction_id) &&
@@ -55,20 +57,25 @@ export default defineTool({
     return {
       results: page,
       total: matching.length,
-      ...(next < matching.length ? { next_cursor: encodeCursor(next, filterKey) } : {}),
+      ...(next < matching.length ? { next_cursor: encodeCursor(next, filterKey, snapshot) } : {}),
     };
   },
 });
 
-/** The cursor carries the offset and the filters it was made for, so it cannot be replayed against other ones. */
-function encodeCursor(offset: number, filterKey: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, k: fingerprint(filterKey) })).toString('base64url');
+/**
+ * The cursor carries the offset, the filters it was made for (so it cannot be replayed against other ones) and
+ * the snapshot of responses its page came from.
+ */
+function encodeCursor(offset: number, filterKey: string, snapshot: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, k: fingerprint(filterKey), s: snapshot })).toString('base64url');
 }
 
-function decodeCursor(cursor: string, filterKey: string): number {
+function decodeCursor(cursor: string, filterKey: string): { offset: number; snapshot: string | undefined } {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; k?: unknown };
-    if (Number.isInteger(parsed.o) && (parsed.o as number) >= 0 && parsed.k === fingerprint(filterKey)) return parsed.o as number;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; k?: unknown; s?: unknown };
+    if (Number.isInteger(parsed.o) && (parsed.o as number) >= 0 && parsed.k === fingerprint(filterKey)) {
+      return { offset: parsed.o as number, snapshot: typeof parsed.s === 'string' ? parsed.s : undefined };
+    }
   } catch {
     // Falls through to the error below.
   }

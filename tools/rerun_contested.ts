@@ -7,6 +7,8 @@ import { readLabelSource, SOURCE_COLUMN } from '../src/job/labels-source.js';
 import { uploadToDataset } from '../src/job/dataset-upload.js';
 import { waitFor } from '../src/job/wait.js';
 import { createDraftStudy } from '../src/job/draft-study.js';
+import { createOnce, newestNamed, setupOnce } from '../src/job/create-once.js';
+import { describeFailure } from '../src/mcp/tool-errors.js';
 import type { ApiObject, Batch, Study } from '../src/prolific/types.js';
 import { checkAudience } from '../src/job/audience.js';
 import { foldBlocklists, LISTED } from '../src/job/exclusions.js';
@@ -89,72 +91,91 @@ export default defineTool({
 
     const name = args.name ?? `${original.name} (contested)`;
     const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
-    // No total: the waits between these steps report their own reads, so "step N of 4" would not hold.
-    await progress(0, undefined, `Uploading ${rows.length} contested datapoints`);
-    const datasetId = await uploadRows(context, original, workspace, name, rows);
+    // An earlier call that failed part-way left these; carrying on with them keeps a retry from making copies.
+    const earlier = await unfinished(context, workspace, name, rows.length);
+    const made: string[] = [];
+    try {
+      // No total: the waits between these steps report their own reads, so "step N of 4" would not hold.
+      await progress(0, undefined, earlier ? `Carrying on with batch ${earlier.batch.id}` : 'Creating the follow-up dataset and batch');
+      // The batch is made before the rows go in: a failure between the two leaves only an empty dataset behind.
+      const datasetId = earlier?.datasetId ?? (await createDataset(context, original, workspace, name));
+      made.push(`dataset ${datasetId}`);
+      const copy = earlier?.batch ?? (await copyBatch(context, original, source.questions, name, workspace, datasetId));
+      made.push(`batch ${copy.id}`);
+      if (!earlier) context.resourcesChanged();
+      if (!earlier?.imported) {
+        await progress(1, undefined, `Uploading ${rows.length} contested datapoints`);
+        await uploadRows(context, datasetId, rows);
+      }
+      if (copy.status === 'UNINITIALISED') {
+        await setupOnce(client, copy.id, { dataset_id: datasetId, tasks_per_group: Math.min(rows.length, tasksPerGroup(original)) }, signal);
+        context.resourcesChanged();
+      }
+      await progress(2, undefined, 'Setting up the follow-up batch');
+      const { value: ready } = await waitFor(
+        { signal, progress },
+        {
+          read: () => client.getBatch(copy.id, signal),
+          isFinal: (b) => b.status === 'READY' || b.status === 'ERROR',
+          describe: (b) => `Batch ${b.status}`,
+          timeoutMs: 300_000,
+        },
+      );
+      if (ready.status !== 'READY') {
+        throw new ToolError(`The follow-up batch ${copy.id} (dataset ${datasetId}) is ${ready.status} after setup; get_batch shows why. No study was created.`);
+      }
 
-    await progress(1, undefined, 'Creating the follow-up batch');
-    const copy = await copyBatch(context, original, source.questions, name, workspace, datasetId);
-    const perGroup = Math.min(rows.length, tasksPerGroup(original));
-    await client.setupBatch(copy.id, { dataset_id: datasetId, tasks_per_group: perGroup }, signal);
-    await progress(2, undefined, 'Setting up the follow-up batch');
-    const { value: ready } = await waitFor(
-      { signal, progress },
-      {
-        read: () => client.getBatch(copy.id, signal),
-        isFinal: (b) => b.status === 'READY' || b.status === 'ERROR',
-        describe: (b) => `Batch ${b.status}`,
-        timeoutMs: 300_000,
-      },
-    );
-    if (ready.status !== 'READY') {
-      throw new ToolError(`The follow-up batch ${copy.id} (dataset ${datasetId}) is ${ready.status} after setup; get_batch shows why. No study was created.`);
+      await progress(3, undefined, 'Creating the UNPUBLISHED study');
+      const settings = study ? pick(study, ['description', 'device_compatibility', 'prolific_id_option', 'project']) : {};
+      const draft = await createDraftStudy(
+        context,
+        ready,
+        {
+          description: original.task_details?.task_introduction || `Follow-up round of ${original.name}.`,
+          device_compatibility: ['desktop'],
+          prolific_id_option: 'not_required',
+          ...settings,
+          ...(people.filters ? { filters: people.filters } : {}),
+          name,
+          reward: args.reward,
+          estimated_completion_time: args.estimated_completion_time,
+        },
+        args.annotators_per_task,
+        { exclude, mapped: people.mapped },
+        { reuseDraft: earlier !== undefined },
+      );
+      const { study: created, total_cost, currency, warnings, audience } = draft;
+      const leftOut = accuracy
+        ? [
+            weak.length
+              ? `Left out ${weak.length} annotators with ${accuracy.measure} below ${args.exclude_below_accuracy}: ${weak.slice(0, LISTED).join(', ')}${weak.length > LISTED ? ' …' : ''}.`
+              : `No annotator's ${accuracy.measure} is below ${args.exclude_below_accuracy}; nobody was left out for accuracy.`,
+          ]
+        : [];
+      return {
+        method,
+        items: rows.length,
+        dataset_id: datasetId,
+        batch_id: copy.id,
+        study_id: created.id,
+        status: created.status,
+        total_available_places: created.total_available_places,
+        total_cost,
+        currency,
+        audience,
+        message: [
+          `${draft.reused ? 'Found the UNPUBLISHED study an earlier call made' : 'Created an UNPUBLISHED study'} for the ${rows.length} tasks below ${args.below_confidence}; nothing is spent until publish_study with confirm_total_cost ${total_cost}.`,
+          ...leftOut,
+          `Afterwards pool both rounds: summarize_responses or export_labels with batch_ids [${args.batch_id}, ${copy.id}].`,
+          ...warnings,
+        ].join(' '),
+      };
+    } catch (error) {
+      if (signal.aborted || made.length === 0) throw error;
+      throw new ToolError(
+        `${describeFailure(error, 'rerun_contested', signal)}\nAlready made: ${made.join(', ')}. Calling rerun_contested again with the same arguments carries on with them rather than making new ones.`,
+      );
     }
-
-    await progress(3, undefined, 'Creating the UNPUBLISHED study');
-    const settings = study ? pick(study, ['description', 'device_compatibility', 'prolific_id_option', 'project']) : {};
-    const draft = await createDraftStudy(
-      context,
-      ready,
-      {
-        description: original.task_details?.task_introduction || `Follow-up round of ${original.name}.`,
-        device_compatibility: ['desktop'],
-        prolific_id_option: 'not_required',
-        ...settings,
-        ...(people.filters ? { filters: people.filters } : {}),
-        name,
-        reward: args.reward,
-        estimated_completion_time: args.estimated_completion_time,
-      },
-      args.annotators_per_task,
-      { exclude, mapped: people.mapped },
-    );
-    const { study: created, total_cost, currency, warnings, audience } = draft;
-    const leftOut = accuracy
-      ? [
-          weak.length
-            ? `Left out ${weak.length} annotators with ${accuracy.measure} below ${args.exclude_below_accuracy}: ${weak.slice(0, LISTED).join(', ')}${weak.length > LISTED ? ' …' : ''}.`
-            : `No annotator's ${accuracy.measure} is below ${args.exclude_below_accuracy}; nobody was left out for accuracy.`,
-        ]
-      : [];
-    return {
-      method,
-      items: rows.length,
-      dataset_id: datasetId,
-      batch_id: copy.id,
-      study_id: created.id,
-      status: created.status,
-      total_available_places: created.total_available_places,
-      total_cost,
-      currency,
-      audience,
-      message: [
-        `Created an UNPUBLISHED study for the ${rows.length} tasks below ${args.below_confidence}; nothing is spent until publish_study with confirm_total_cost ${total_cost}.`,
-        ...leftOut,
-        `Afterwards pool both rounds: summarize_responses or export_labels with batch_ids [${args.batch_id}, ${copy.id}].`,
-        ...warnings,
-      ].join(' '),
-    };
   },
 });
 
@@ -173,27 +194,55 @@ async function followUpAudience(
   return { filters: checked.filters, mapped: checked.mapped, exclude: inherited.members };
 }
 
+/** A follow-up an earlier call began: the newest batch of this name beside the original, with no study past a draft. */
+interface Unfinished {
+  batch: Batch;
+  datasetId: string;
+  /** Its dataset already holds the rows. */
+  imported: boolean;
+}
+
 /**
- * Puts rows into a new dataset and waits until they are imported (V4) or the dataset is READY (V3). A V4 original's
- * schema is kept, so media fields stay media, with the source task id as metadata and nothing strict: the report
- * the rows come from may not carry every field.
+ * Finds the follow-up an earlier call with these arguments made and did not finish. A batch of the name whose
+ * dataset holds another number of datapoints, or that a study beyond a draft already ran on, is an earlier
+ * round rather than an unfinished one, and is left alone.
  */
-async function uploadRows(
-  { client, signal, progress }: ToolContext,
-  original: Batch,
-  workspace: string,
-  name: string,
-  rows: Record<string, string>[],
-): Promise<string> {
+async function unfinished({ client, signal }: ToolContext, workspace: string, name: string, rows: number): Promise<Unfinished | undefined> {
+  const batch = await newestNamed(client, workspace, name, Number.NEGATIVE_INFINITY, signal);
+  const datasetId = batch?.datasets?.[0]?.id;
+  if (!batch || !datasetId || batch.status === 'ERROR') return undefined;
+  const dataset = await client.getDataset(datasetId, signal);
+  const count = dataset.total_datapoint_count ?? 0;
+  if (count !== 0 && count !== rows) return undefined;
+  const { results } = await client.listStudies(signal);
+  const named = results.filter((study) => study.name === name && study.status !== 'UNPUBLISHED');
+  const ran = await Promise.all(named.slice(0, 5).map((study) => client.getStudy(study.id, signal)));
+  if (ran.some((study) => study.data_collection_id === batch.id && study.status !== 'UNPUBLISHED')) return undefined;
+  const imported = count === rows && (dataset.imports ? dataset.imports.some((job) => job.status === 'complete') : dataset.status === 'READY');
+  return { batch, datasetId, imported };
+}
+
+/** The follow-up's dataset. A V4 original's schema is kept, so media fields stay media, with the source task id as metadata and nothing strict: the report the rows come from may not carry every field. */
+async function createDataset({ client, signal }: ToolContext, original: Batch, workspace: string, name: string): Promise<string> {
   const originalId = original.datasets?.[0]?.id;
   const originalSchema = originalId ? (await client.getDataset(originalId, signal)).schema : undefined;
   const schema = originalSchema ? { strict: false, fields: { ...originalSchema.fields, [SOURCE_COLUMN]: { type: 'metadata' as const } } } : undefined;
-  const dataset = await client.createDataset({ name, workspace_id: workspace, ...(schema ? { schema } : {}) }, signal);
-  const outcome = await uploadToDataset(client, { signal, progress }, dataset.id, { rows, filename: 'contested.csv' }, { wait: true, timeoutMs: 300_000 });
-  if (outcome.status !== 'complete' && outcome.status !== 'READY') {
-    throw new ToolError(`The follow-up dataset ${dataset.id} is not ready after upload (${outcome.summary}); nothing else was created.`);
-  }
+  const dataset = await createOnce({
+    what: `Creating dataset "${name}"`,
+    attempt: () => client.createDataset({ name, workspace_id: workspace, ...(schema ? { schema } : {}) }, signal),
+    // The API cannot list datasets; an empty one left behind costs nothing.
+    find: async () => undefined,
+    howToCheck: 'Datasets cannot be listed through the API; an unused empty dataset costs nothing, so calling rerun_contested again is safe.',
+  });
   return dataset.id;
+}
+
+/** Puts rows into the dataset and waits until they are imported (V4) or the dataset is READY (V3). */
+async function uploadRows({ client, signal, progress }: ToolContext, datasetId: string, rows: Record<string, string>[]): Promise<void> {
+  const outcome = await uploadToDataset(client, { signal, progress }, datasetId, { rows, filename: 'contested.csv' }, { wait: true, timeoutMs: 300_000 });
+  if (outcome.status !== 'complete' && outcome.status !== 'READY') {
+    throw new ToolError(`The follow-up dataset ${datasetId} is not ready after upload (${outcome.summary}).`);
+  }
 }
 
 /**
@@ -209,16 +258,23 @@ async function copyBatch(
   datasetId: string,
 ): Promise<Batch> {
   const layout = original.batch_items?.length ? original.batch_items : [{ rows: [{ columns: [{ items: questions }] }] }];
-  return client.createBatch(
-    {
-      name,
-      workspace_id: workspace,
-      dataset_id: datasetId,
-      task_details: original.task_details ?? { task_name: name, task_introduction: name, task_steps: name },
-      batch_items: strip(layout) as ApiObject[],
-    },
-    signal,
-  );
+  const started = Date.now();
+  return createOnce({
+    what: `Creating batch "${name}"`,
+    attempt: () =>
+      client.createBatch(
+        {
+          name,
+          workspace_id: workspace,
+          dataset_id: datasetId,
+          task_details: original.task_details ?? { task_name: name, task_introduction: name, task_steps: name },
+          batch_items: strip(layout) as ApiObject[],
+        },
+        signal,
+      ),
+    find: () => newestNamed(client, workspace, name, started, signal),
+    howToCheck: `No new batch named "${name}" was found; check list_batches before calling rerun_contested again.`,
+  });
 }
 
 function strip(value: unknown): unknown {

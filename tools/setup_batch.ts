@@ -24,6 +24,8 @@ export default defineTool({
       tasksPerGroup: args.tasks_per_group,
       wait: args.wait,
       timeoutMs: (args.timeout_seconds ?? 300) * 1000,
+      // The resource list describes each batch by its status, which setup changes.
+      started: context.resourcesChanged,
     });
     return { ...batch, ...(previewUrl ? { preview_url: previewUrl } : {}), ...(timedOut ? { timed_out: true } : {}) };
   },

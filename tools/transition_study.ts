@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolError } from '../src/errors.js';
 import { defineTool } from '../src/mcp/tool.js';
 import { prolificId, studyOut } from '../src/util/shapes.js';
 import { createOnce } from '../src/job/create-once.js';
@@ -14,6 +15,19 @@ export default defineTool({
   output: studyOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async run(args, { client, signal }) {
+    // START on a draft would publish it, spending without the quote and confirmation publish_study insists on,
+    // so the status is read first rather than trusting Prolific to refuse.
+    if (args.action === 'START') {
+      const study = await client.getStudy(args.study_id, signal);
+      if (study.status === 'ACTIVE') return study;
+      if (study.status !== 'PAUSED') {
+        const next =
+          study.status === 'UNPUBLISHED' || study.status === 'SCHEDULED'
+            ? 'To open it to participants, use publish_study, which quotes the cost and asks for confirmation.'
+            : 'Only a PAUSED study can be resumed.';
+        throw new ToolError(`Study ${args.study_id} is ${study.status}, and START only resumes a PAUSED study; nothing was sent. ${next}`);
+      }
+    }
     return createOnce({
       what: `${args.action} of study ${args.study_id}`,
       attempt: () => client.transitionStudy(args.study_id, args.action, signal),

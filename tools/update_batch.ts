@@ -20,7 +20,7 @@ export default defineTool({
   },
   output: batchOut.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  async run({ batch_id, ...changes }, { client, signal }) {
+  async run({ batch_id, ...changes }, { client, signal, resourcesChanged }) {
     const body = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     if (Object.keys(body).length === 0) {
       throw new ToolError('update_batch needs at least one of name, task_details, dataset_id, batch_items or auto_sync_enabled.');
@@ -29,6 +29,9 @@ export default defineTool({
       const datasetId = async () => changes.dataset_id ?? (await client.getBatch(batch_id, signal)).datasets?.[0]?.id;
       await checkDatasetFields(client, changes.batch_items, datasetId, signal);
     }
-    return client.updateBatch(batch_id, body, signal);
+    const updated = await client.updateBatch(batch_id, body, signal);
+    // The resource list shows batches by name.
+    if (changes.name !== undefined) resourcesChanged();
+    return updated;
   },
 });

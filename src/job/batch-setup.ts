@@ -5,7 +5,7 @@
 import { ToolError } from '../errors.js';
 import type { StepContext } from './context.js';
 import { waitFor } from './wait.js';
-import { createOnce } from './create-once.js';
+import { setupOnce } from './create-once.js';
 import { previewUrl, readBatch } from './batch-items.js';
 import type { Batch, Dataset } from '../prolific/types.js';
 
@@ -16,6 +16,8 @@ export interface SetupRequest {
   tasksPerGroup?: number | undefined;
   wait: boolean;
   timeoutMs: number;
+  /** Told once Prolific has taken the setup, before any wait. */
+  started?: () => void;
 }
 
 export interface SetupOutcome {
@@ -41,15 +43,8 @@ export async function setUpBatch({ client, signal, progress }: StepContext, requ
   if (questions.length === 0) {
     throw new ToolError(`Batch ${batchId} has no questions. Call set_instructions, or give batch_items with update_batch, first.`);
   }
-  await createOnce({
-    what: `Setting up batch ${batchId}`,
-    attempt: () =>
-      client
-        .setupBatch(batchId, { dataset_id: datasetId, ...(request.tasksPerGroup === undefined ? {} : { tasks_per_group: request.tasksPerGroup }) }, signal)
-        .then(() => true),
-    find: async () => ((await client.getBatch(batchId, signal)).status === 'UNINITIALISED' ? undefined : true),
-    howToCheck: 'The batch still shows UNINITIALISED, so setup did not start; call setup_batch again.',
-  });
+  await setupOnce(client, batchId, { dataset_id: datasetId, ...(request.tasksPerGroup === undefined ? {} : { tasks_per_group: request.tasksPerGroup }) }, signal);
+  request.started?.();
   if (!request.wait) return { batch: await client.getBatch(batchId, signal), timedOut: false };
   const { value, timedOut } = await waitFor(
     { signal, progress },

@@ -25,6 +25,24 @@ export async function createOnce<T>(options: {
   }
 }
 
+/**
+ * Starts a batch's setup once: a lost answer is settled by reading the batch, whose status leaves UNINITIALISED
+ * as soon as setup has begun.
+ */
+export async function setupOnce(
+  client: ProlificClient,
+  batchId: string,
+  body: { dataset_id: string; tasks_per_group?: number },
+  signal: AbortSignal,
+): Promise<void> {
+  await createOnce({
+    what: `Setting up batch ${batchId}`,
+    attempt: () => client.setupBatch(batchId, body, signal).then(() => true),
+    find: async () => ((await client.getBatch(batchId, signal)).status === 'UNINITIALISED' ? undefined : true),
+    howToCheck: 'The batch still shows UNINITIALISED, so setup did not start; it is safe to try again.',
+  });
+}
+
 /** Allowance for the clocks of this machine and Prolific's disagreeing. */
 const CLOCK_SKEW_MS = 2 * 60_000;
 

@@ -18,6 +18,7 @@ export const MAX_APPEND_ROWS = 1000;
 const LISTED_ERRORS = 5;
 /** How much of a file is read to find its header or first record. */
 const HEAD_BYTES = 1 << 20;
+const FIRST_HEAD_BYTES = 64 << 10;
 
 export type DatapointsSource = { file: UploadSource } | { rows: FlatRow[]; filename?: string };
 
@@ -280,12 +281,30 @@ async function columnsOf(source: DatapointsSource): Promise<string[]> {
   return 'rows' in source ? rowColumns(source.rows) : headerColumns(source.file);
 }
 
-/** The CSV header, or the keys of the first JSONL record, read from the start of the file. */
+/**
+ * The CSV header, or the keys of the first JSONL record, read from the start of the file: 64 KiB first, more
+ * (up to 1 MiB) only when the first record runs past it, since every byte read here is garbage afterwards.
+ */
 async function headerColumns(file: UploadSource): Promise<string[]> {
-  const head = (await readHead(file.body(), HEAD_BYTES)).toString('utf8').replace(/^\uFEFF/, '');
+  // Loaded on first use, so that starting the server pays nothing for it.
+  const { parse } = await import('csv-parse/sync');
+  for (let limit = FIRST_HEAD_BYTES; ; limit *= 4) {
+    const head = await readHead(file.body(), Math.min(limit, HEAD_BYTES));
+    const whole = head.length < limit || limit >= HEAD_BYTES;
+    try {
+      return columnsFrom(file.filename, head.toString('utf8').replace(/^\uFEFF/, ''), whole, parse);
+    } catch (error) {
+      if (whole || !(error instanceof ToolError)) throw error;
+    }
+  }
+}
+
+/** `whole` says the text is all there is to read: otherwise a first record without its line end may be cut. */
+function columnsFrom(filename: string, head: string, whole: boolean, parseCsv: typeof import('csv-parse/sync').parse): string[] {
   const fail = (why: string) =>
-    new ToolError(`The dataset has no schema, and none could be inferred from ${file.filename}: ${why} Create the dataset with a schema instead.`);
-  if (/\.jsonl$/i.test(file.filename)) {
+    new ToolError(`The dataset has no schema, and none could be inferred from ${filename}: ${why} Create the dataset with a schema instead.`);
+  if (!whole && !head.includes('\n')) throw fail('its first record is longer than 1 MiB.');
+  if (/\.jsonl$/i.test(filename)) {
     const line = head.split('\n').find((text) => text.trim());
     let first: unknown;
     try {
@@ -298,11 +317,10 @@ async function headerColumns(file: UploadSource): Promise<string[]> {
     }
     return Object.keys(first);
   }
-  if (!/\.csv$/i.test(file.filename)) throw fail('only .csv and .jsonl files can go into a V4 dataset.');
-  const { parse } = await import('csv-parse/sync');
+  if (!/\.csv$/i.test(filename)) throw fail('only .csv and .jsonl files can go into a V4 dataset.');
   let records: string[][];
   try {
-    records = parse(head.slice(0, lastLineEnd(head)), { to: 1, relax_column_count: true });
+    records = parseCsv(head.slice(0, lastLineEnd(head)), { to: 1, relax_column_count: true });
   } catch {
     throw fail('its header row cannot be read as CSV.');
   }

@@ -24,11 +24,15 @@ export interface DraftStudy {
   currency: string;
   warnings: string[];
   audience: AudienceView;
+  /** Set when the study is a draft an earlier call made (see reuseDraft). */
+  reused?: true;
 }
 
 /**
  * `exclude` are Prolific participant ids to keep out: they go into a new participant group of the batch's
- * workspace, which a blocklist filter on the study names (src/job/exclusions.ts).
+ * workspace, which a blocklist filter on the study names (src/job/exclusions.ts). With `reuseDraft`, a draft of
+ * the same name, reward, time and places per task already on the batch (left by an earlier call that failed
+ * after making it) is quoted again instead of a second one being created.
  */
 export async function createDraftStudy(
   { client, signal }: Pick<StepContext, 'client' | 'signal'>,
@@ -36,6 +40,7 @@ export async function createDraftStudy(
   fields: DraftStudyFields,
   annotatorsPerTask: number,
   audience: { exclude: readonly string[]; mapped: readonly string[] } = { exclude: [], mapped: [] },
+  options: { reuseDraft?: boolean } = {},
 ): Promise<DraftStudy> {
   const workspace = batch.workspace_id;
   const me = await client.getMe(signal);
@@ -52,6 +57,17 @@ export async function createDraftStudy(
       throw new ToolError(
         `The batch's workspace has ${results.length} projects: ${results.map((p) => `${p.id} (${p.title})`).join(', ')}. Pass project to choose which one pays.`,
       );
+    }
+  }
+  if (options.reuseDraft) {
+    const draft = await findCreatedStudy(client, { name: fields.name, batchId: batch.id, since: Number.NEGATIVE_INFINITY }, signal);
+    if (draft && sameTerms(draft, fields, annotatorsPerTask)) {
+      const [total_cost, shown] = await Promise.all([
+        client.quoteCost({ reward: draft.reward, total_available_places: draft.total_available_places }, signal),
+        viewAudience({ client, signal }, { ...draft, filters: draft.filters ?? [] }, workspace),
+      ]);
+      warnings.push(...shown.warnings);
+      return { study: draft, total_cost, currency, warnings, audience: { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) }, reused: true };
     }
   }
   const exclude = [...new Set(audience.exclude)];
@@ -93,4 +109,13 @@ export async function createDraftStudy(
   warnings.push(...shown.warnings);
   const view = { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) };
   return { study, total_cost, currency, warnings, audience: view };
+}
+
+function sameTerms(study: Study, fields: DraftStudyFields, annotatorsPerTask: number): boolean {
+  const places = (study.data_collection_metadata as { annotators_per_task?: unknown } | undefined)?.annotators_per_task;
+  return (
+    study.reward === fields.reward &&
+    study.estimated_completion_time === fields.estimated_completion_time &&
+    (places === undefined || places === annotatorsPerTask)
+  );
 }

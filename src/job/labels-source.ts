@@ -7,6 +7,7 @@
  * without it, a datapoint with the same content as an earlier one is the same item. Questions are matched by
  * description and type to the first batch's, whose ids and order the result keeps.
  */
+import { freshResponses } from './response-snapshots.js';
 import type { StepContext } from './context.js';
 import { readBatch } from './batch-items.js';
 import { columnFor } from './question-key.js';
@@ -63,8 +64,8 @@ export async function readLabelSource({ client, signal }: Pick<StepContext, 'cli
   };
   const rounds = await Promise.all(
     batchIds.map(async (batchId): Promise<Round> => {
-      const [{ results: records }, { batch, questions }, report] = await Promise.all([
-        client.getResponses(batchId, signal),
+      const [records, { batch, questions }, report] = await Promise.all([
+        freshResponses(client, batchId, signal),
         readBatch(client, batchId, signal),
         readReport(batchId),
       ]);

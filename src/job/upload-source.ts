@@ -12,6 +12,8 @@ export interface UploadSource {
   contentType: string;
   length: number;
   body: () => Readable | Buffer;
+  /** For a file: where it is, so that an upload can read it in place. */
+  path?: string;
   rows?: number;
 }
 
@@ -88,8 +90,8 @@ export async function fileSource(
     filename,
     contentType: CONTENT_TYPES[extension] as string,
     length: info.size,
-    // Reads of 1 MiB rather than 64 KiB: a third less CPU per gigabyte sent, for a few MB of memory.
-    body: () => createReadStream(real, { highWaterMark: 1 << 20 }),
+    body: () => createReadStream(real),
+    path: real,
   };
 }
 

@@ -13,6 +13,10 @@
  * A fresh server never sees the client's `initialize`, so it knows no client capabilities and never sends the
  * client a request of its own (elicitation, roots/list): the answer would arrive as a later POST, perhaps at
  * another instance. publish_study therefore relies on confirm_total_cost, and uploads on the configured roots.
+ *
+ * Anything that may wait on Prolific is answered as an event stream carrying keep-alive comments, so that an
+ * idle timeout on the way does not cut a long call. A client's notifications/cancelled arrives as a POST of its
+ * own; it reaches the call it names when that call runs in this process (one instance, or sticky routing).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -44,6 +48,8 @@ interface Refusal {
   code?: number;
   message: string;
   headers?: Record<string, string>;
+  /** The rest of the body is left unread and the connection closed after the answer, rather than drained. */
+  close?: boolean;
 }
 
 /** What the access log says of a request: never its arguments, which hold the user's data. */
@@ -59,6 +65,7 @@ export async function serveHttp(config: Config, settings: HttpSettings, catalogu
   // A bearer token already defeats DNS rebinding (a page cannot know it), and a token-guarded loopback server may
   // sit behind a reverse proxy that forwards the public Host; without one, only loopback names are answered.
   const checkHost = isLoopbackHost(settings.host) && settings.token === undefined;
+  const calls = new RunningCalls();
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -113,20 +120,32 @@ export async function serveHttp(config: Config, settings: HttpSettings, catalogu
     inFlight += 1;
     let server: ReturnType<typeof newServer> | undefined;
     let transport: StreamableHTTPServerTransport | undefined;
+    let unregister: (() => void) | undefined;
     // Closing when the response ends (or the client goes away) aborts whatever the request was still doing.
+    const close = () => {
+      void transport?.close();
+      void server?.close();
+    };
     res.on('close', () => {
       inFlight -= 1;
       if (inFlight === 0) drained?.();
-      void transport?.close();
-      void server?.close();
+      unregister?.();
+      close();
     });
     const body = isJson(req) ? await readBody(req) : undefined;
     if (body?.refusal) return answer(req, res, body.refusal);
     nameForLog(body?.message, access);
+    const messages = Array.isArray(body?.message) ? (body.message as unknown[]) : [body?.message];
+    const caller = callerOf(req);
+    for (const id of cancelledIds(messages)) calls.cancel(caller, id);
     server = newServer();
-    // Progress is the only thing a stateless server sends before its answer; without a progress token there is
-    // nothing to stream, and a plain JSON answer costs less than an event stream.
-    transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(body?.message) });
+    // A plain JSON answer costs less than an event stream, and will do for what never waits on Prolific.
+    transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !mayWait(messages),
+      keepAliveMs: settings.keepAliveMs,
+    });
+    unregister = calls.register(caller, requestIds(messages), close);
     await server.connect(transport);
     await transport.handleRequest(req, res, body?.message);
   };
@@ -211,17 +230,20 @@ function isJson(req: IncomingMessage): boolean {
  * the rest of a call, and so that the access log can name the method. Same bound, same answers.
  */
 function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: Refusal }> {
-  const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` } };
+  // Draining the rest would let a client hold the connection for as many bytes as it cares to send.
+  const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`, close: true } };
   if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.resolve(tooLarge);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Past the bound the rest is read and dropped, not kept, so that the 413 can be sent on a live connection.
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) resolve(tooLarge);
-      else chunks.push(chunk);
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(tooLarge);
+    };
+    req.on('data', onData);
     req.on('error', reject);
     // A client gone before the end of its body is answered with nothing; settling here frees what was read.
     req.on('close', () => resolve({ refusal: { status: 400, message: 'The request body ended early.' } }));
@@ -236,9 +258,83 @@ function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: 
   });
 }
 
-function asksForProgress(message: unknown): boolean {
-  const messages = Array.isArray(message) ? message : [message];
-  return messages.some((one) => (one as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken !== undefined);
+interface RpcMessage {
+  id?: unknown;
+  method?: unknown;
+  params?: { requestId?: unknown };
+}
+
+/** Requests answered from what the process holds, without a word to Prolific. */
+const LOCAL_METHODS = new Set(['initialize', 'ping', 'tools/list', 'prompts/list', 'resources/templates/list', 'logging/setLevel']);
+
+function mayWait(messages: unknown[]): boolean {
+  return messages.some((one) => {
+    const { id, method } = (one ?? {}) as RpcMessage;
+    return id !== undefined && typeof method === 'string' && !LOCAL_METHODS.has(method);
+  });
+}
+
+function requestIds(messages: unknown[]): (string | number)[] {
+  return messages.flatMap((one) => {
+    const { id, method } = (one ?? {}) as RpcMessage;
+    return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : [];
+  });
+}
+
+function cancelledIds(messages: unknown[]): (string | number)[] {
+  return messages.flatMap((one) => {
+    const { method, params } = (one ?? {}) as RpcMessage;
+    const id = params?.requestId;
+    return method === 'notifications/cancelled' && (typeof id === 'string' || typeof id === 'number') ? [id] : [];
+  });
+}
+
+/**
+ * Who sent a request, as near as a stateless server can tell: JSON-RPC ids are only unique per client, and
+ * every SDK client counts from 0, so an id alone would let one client's cancel stop another's call. The
+ * bearer token, the address and any forwarded-for chain together tell the clients apart.
+ */
+function callerOf(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  return createHash('sha256')
+    .update([req.headers.authorization ?? '', req.socket.remoteAddress ?? '', Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')].join('\n'))
+    .digest('base64url');
+}
+
+/**
+ * The requests this process is serving, by caller and id. A cancel that names more than one (two clients
+ * behind one address with the same id) is ignored rather than guessed at: stopping the wrong call would leave
+ * its client waiting for an answer that never comes.
+ */
+class RunningCalls {
+  private readonly byKey = new Map<string, Set<() => void>>();
+
+  register(caller: string, ids: (string | number)[], stop: () => void): () => void {
+    const keys = ids.map((id) => this.key(caller, id));
+    for (const key of keys) {
+      const stops = this.byKey.get(key) ?? new Set();
+      stops.add(stop);
+      this.byKey.set(key, stops);
+    }
+    return () => {
+      for (const key of keys) {
+        const stops = this.byKey.get(key);
+        stops?.delete(stop);
+        if (stops?.size === 0) this.byKey.delete(key);
+      }
+    };
+  }
+
+  /** Ends the named call: its handlers' signals abort, and its answer stream closes without an answer, as the spec has it. */
+  cancel(caller: string, id: string | number): void {
+    const stops = this.byKey.get(this.key(caller, id));
+    if (stops?.size === 1) for (const stop of stops) stop();
+    else if (stops && stops.size > 1) log(`http: a cancel for request ${JSON.stringify(id)} matches ${stops.size} calls in flight; none was stopped`);
+  }
+
+  private key(caller: string, id: string | number): string {
+    return `${caller} ${typeof id} ${id}`;
+  }
 }
 
 const NAME = /^[A-Za-z0-9_/.-]{1,64}$/;
@@ -261,14 +357,45 @@ function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): vo
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  if (refusal.close) return answerAndClose(req, res, refusal);
   // The request is drained so the connection can be reused; its body is never read into memory.
   req.resume();
   jsonError(res, refusal);
 }
 
-function jsonError(res: ServerResponse, { status, code = -32000, message, headers }: Refusal): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+/** After a refusal sent with the body unread: how much more is dropped, for how long, before the connection is cut. */
+const LINGER = { bytes: MAX_BODY_BYTES, ms: 1000 };
+
+/**
+ * Sends the whole answer, then closes the connection instead of draining the body. Closing on a client still
+ * sending would reset the connection under its answer, so for a moment (and a bounded number of bytes) what
+ * arrives is dropped, as web servers' lingering close does; ending the answer then lets Node close it.
+ */
+function answerAndClose(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  const text = errorBody(refusal);
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...refusal.headers, Connection: 'close' });
+  res.write(text);
+  let left = LINGER.bytes;
+  const end = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(end, LINGER.ms);
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) end();
+  });
+  req.on('end', end);
+  req.resume();
+}
+
+function jsonError(res: ServerResponse, refusal: Refusal): void {
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', ...refusal.headers });
+  res.end(errorBody(refusal));
+}
+
+function errorBody({ code = -32000, message }: Refusal): string {
+  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 function corsHeaders(res: ServerResponse, origin: string): void {

@@ -116,7 +116,8 @@ export function createServerFactory(config: Config, catalogue: Catalogue, deps: 
   const registered: Registrations = { handlers: [], capabilities: {} };
   createServer({ config, catalogue, deps, record: registered });
   const options = {
-    capabilities: registered.capabilities,
+    // A stateless server has no channel to announce changes on, so it does not promise to.
+    capabilities: { ...registered.capabilities, resources: { ...registered.capabilities.resources, listChanged: false } },
     instructions: instructionsFor(config, catalogue),
     // The SDK would otherwise build an Ajv instance (and its formats) for every request.
     jsonSchemaValidator: new AjvJsonSchemaValidator(),
@@ -219,6 +220,8 @@ function registerTools(mcp: McpServer, tools: CatalogueEntry[], catalogue: Catal
         }
         return [process.cwd()];
       },
+      // A server that never connects (stateless HTTP's template) sends nothing, and does not declare that it would.
+      resourcesChanged: () => void mcp.sendResourceListChanged(),
       elicit: elicitationSupported
         ? (params) => mcp.server.elicitInput({ mode: 'form', ...params }, { signal: extra.signal })
         : undefined,

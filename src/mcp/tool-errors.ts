@@ -39,7 +39,8 @@ function explainApiError(error: ProlificApiError, tool: string): string {
       return `${quoted}. This endpoint does not accept that method; this is a bug in the server, please report it.`;
     case 429: {
       const wait = error.retryAfterMs === undefined ? 'a minute' : `${Math.ceil(error.retryAfterMs / 1000)} seconds, as Prolific asked`;
-      return `${quoted}. Prolific is rate-limiting this account (retried with backoff); wait ${wait}, then call ${tool} again.`;
+      const retried = error.retried ? ` (retried ${error.retried} time${error.retried === 1 ? '' : 's'} with backoff)` : '';
+      return `${quoted}. Prolific is rate-limiting this account${retried}; wait ${wait}, then call ${tool} again.`;
     }
     default:
       return error.status >= 500

@@ -19,6 +19,8 @@ export class ProlificApiError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Set when the body was an INVALID_BATCH_ITEMS layout refusal (sent with 422, or 400). */
   readonly batchItemsIssues: BatchItemsIssue[] | undefined;
+  /** How many times the request was sent again before this answer was given up on. */
+  retried = 0;
 
   constructor(status: number, method: string, path: string, detail: string, retryAfterMs?: number, batchItemsIssues?: BatchItemsIssue[]) {
     super(`Prolific API ${method} ${path} answered ${status}: ${detail}`);

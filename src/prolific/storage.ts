@@ -6,17 +6,20 @@ import { ProlificTransport, apiError } from './transport.js';
 export abstract class StorageApi extends ProlificTransport {
   /**
    * Sends a file to a presigned storage URL. The URL carries its own signature, so the Prolific token must
-   * never go with it. Object storage refuses chunked uploads, hence the exact length.
+   * never go with it. Object storage refuses chunked uploads, hence the exact length. A `path` (the file that
+   * `body` would stream) is sent from disk directly.
    */
   async putUpload(
     uploadUrl: string,
-    upload: { body: () => Readable | Buffer; length: number; contentType: string },
+    upload: { body: () => Readable | Buffer; path?: string; length: number; contentType: string },
     signal?: AbortSignal,
   ): Promise<void> {
     await this.withRetries(signal, async () => {
-      const answer = await this.send(uploadUrl, 'PUT', {
+      const answer = await this.sendPut(uploadUrl, {
         headers: { 'content-type': upload.contentType, 'content-length': String(upload.length) },
-        body: upload.body(),
+        // A file is read in place through reused buffers rather than as a stream of new ones.
+        body: upload.path === undefined ? upload.body() : { path: upload.path },
+        length: upload.length,
         signal,
       });
       if (answer.status >= 300) {

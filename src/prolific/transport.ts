@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
+import type { Agent as HttpAgent } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { PutBody } from './put-body.js';
 import { ProlificApiError, ProlificNetworkError, batchItemsIssues, describeErrorBody, type BatchItemsIssue } from './errors.js';
 import { readJsonBody } from './json-body.js';
 import { UpstreamLimiter } from './limiter.js';
@@ -61,6 +63,8 @@ export abstract class ProlificTransport {
   private readonly origin: string;
   private readonly token: string;
   private dispatcher: Dispatcher | undefined;
+  /** Keep-alive pools for sendPut by protocol, made on first use. */
+  private readonly putAgents: Record<string, HttpAgent> = {};
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
@@ -81,6 +85,7 @@ export abstract class ProlificTransport {
   }
 
   async close(): Promise<void> {
+    for (const agent of Object.values(this.putAgents)) agent.destroy();
     await this.dispatcher?.close();
   }
 
@@ -198,7 +203,7 @@ export abstract class ProlificTransport {
       return { body: body as T, deprecation };
     };
     const limited = () => this.limiter.run(method, path, options.signal, attempt);
-    return isSafeToRepeat(method, path) ? this.withRetries(options.signal, limited) : limited();
+    return this.withRetries(options.signal, limited, isSafeToRepeat(method, path) ? isTransient : wasNotProcessed);
   }
 
   /**
@@ -241,22 +246,81 @@ export abstract class ProlificTransport {
     }
   }
 
-  /** Retries transient failures (429, 502–504, connection errors) with exponential backoff and full jitter. */
-  protected async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  /**
+   * A PUT to presigned storage through node:http(s) rather than undici: its writes say when the socket has sent
+   * each chunk, which lets a file go out through a few reused buffers (see put-body.ts). The answer is read
+   * whole; storage answers are small.
+   */
+  protected async sendPut(url: string, init: { headers: Record<string, string>; body: PutBody; length: number; signal?: AbortSignal }): Promise<Answer> {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    // Loaded here, like undici, so that starting the server pays nothing for them (https brings TLS).
+    const [{ Agent, request }, { writeBody }] = await Promise.all([secure ? import('node:https') : import('node:http'), import('./put-body.js')]);
+    const agent = (this.putAgents[target.protocol] ??= new Agent({ keepAlive: true }));
+    try {
+      return await new Promise<Answer>((resolve, reject) => {
+        const req = request(target, {
+          method: 'PUT',
+          headers: init.headers,
+          agent,
+          signal: init.signal,
+          timeout: this.timeoutMs,
+        });
+        req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('error', reject);
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        });
+        // A refusal can come before the body is all sent; the answer then settles this, not the write.
+        writeBody(req, init.body, init.length).catch((error: unknown) => {
+          req.destroy(error instanceof Error ? error : new Error(String(error)));
+        });
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw init.signal.reason ?? error;
+      const code = (error as { code?: string }).code;
+      throw new ProlificNetworkError(`Could not reach the presigned storage URL (${code ?? (error as Error).name}).`, { cause: error });
+    }
+  }
+
+  /**
+   * Retries the failures `retryable` accepts with exponential backoff and full jitter, or after the wait a
+   * Retry-After asks for. An error that gives up says how often it was retried (ProlificApiError.retried).
+   */
+  protected async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, retryable: (error: unknown) => boolean = isTransient): Promise<T> {
     for (let tries = 0; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
-        const transient =
-          error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
         const asked = error instanceof ProlificApiError ? error.retryAfterMs : undefined;
         // A wait longer than the backoff cap is the caller's decision, not a silent stall inside a tool call.
-        if (!transient || tries >= this.retries || signal?.aborted || (asked ?? 0) > MAX_BACKOFF_MS) throw error;
+        if (!retryable(error) || tries >= this.retries || signal?.aborted || (asked ?? 0) > MAX_BACKOFF_MS) {
+          if (error instanceof ProlificApiError) error.retried = tries;
+          throw error;
+        }
         const ceiling = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** tries);
         await sleep(asked ?? Math.random() * ceiling, signal);
       }
     }
   }
+}
+
+/** 429, 502–504 and connection errors: worth trying again for a request that is safe to repeat. */
+function isTransient(error: unknown): boolean {
+  return error instanceof ProlificNetworkError || (error instanceof ProlificApiError && TRANSIENT_STATUSES.has(error.status));
+}
+
+/**
+ * Answers that say the request was not carried out, so that even a create or a spend may be sent again: Prolific
+ * does not process a request it throttles (429), nor one it answers 503 with Retry-After (it is unavailable, and
+ * says when to come back). A lost answer, or a 5xx without Retry-After, is not among them.
+ */
+function wasNotProcessed(error: unknown): boolean {
+  return error instanceof ProlificApiError && (error.status === 429 || (error.status === 503 && error.retryAfterMs !== undefined));
 }
 
 /**
@@ -305,7 +369,7 @@ interface PageBody<T> {
   next?: unknown;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   headers: Dispatcher.ResponseData['headers'];
   text: string;

@@ -327,6 +327,7 @@ export const NOT_OPERATIONS: Record<string, string> = {
   json: 'the request core (transport.ts) under every endpoint method',
   call: 'the request core (transport.ts) under every endpoint method',
   send: 'the request core (transport.ts) under every endpoint method',
+  sendPut: 'the request core (transport.ts) under putUpload: presigned storage, not the API',
   withRetries: 'the request core (transport.ts) under every endpoint method',
   serverNow: "Prolific's clock from the Date header of the latest answer (transport.ts); sends nothing",
 };
