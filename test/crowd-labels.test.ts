@@ -246,6 +246,9 @@ describe('rerun_contested, then the rounds pooled', () => {
     expect(rerun.study_id).toBe(studies[0]!.id);
     const sent = env.sandbox.requests.slice(before);
     expect(sent.filter((r) => r.url.includes('/transition'))).toEqual([]);
+    // The original batch is read once, for its questions and its details alike.
+    const original = `/api/v1/data-collection/batches/${ready.batchId}`;
+    expect(sent.filter((r) => r.method === 'GET' && new URL(r.url).pathname === original)).toHaveLength(1);
     const quote = await fetch(`${env.sandbox.baseUrl}/api/v1/study-cost-calculator/`, {
       method: 'POST',
       headers: { Authorization: `Token ${env.sandbox.token}`, 'Content-Type': 'application/json' },

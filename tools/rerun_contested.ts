@@ -50,11 +50,11 @@ export default defineTool({
       const value = args[field];
       if (value !== undefined && value > most) throw new ToolError(`${field} must be at most ${most} (got ${value}).`);
     }
-    const [source, original, study] = await Promise.all([
+    const [source, study] = await Promise.all([
       readLabelSource(context, [args.batch_id], true),
-      client.getBatch(args.batch_id, signal),
       args.study_id ? client.getStudy(args.study_id, signal) : undefined,
     ]);
+    const original = source.batch;
     const { analyseChoices, choiceInstruction, CHOICE_TYPES } = await import('../src/stats/labels.js');
     const choices = source.questions.filter((question) => CHOICE_TYPES.has(question.type));
     if (choices.length === 0) throw new ToolError(`Batch ${args.batch_id} has no multiple-choice instruction, so no task has a label confidence to rerun.`);
