@@ -264,8 +264,12 @@ describe('rerun_contested, then the rounds pooled', () => {
     expect(pooled.batch_ids).toEqual([ready.batchId, rerun.batch_id]);
     const tasks: Record<string, any>[] = pooled.instructions[0].tasks;
     expect(tasks).toHaveLength(40);
-    // Round 2's people are largely round 1's, as on Prolific: someone who rates a datapoint again counts once.
+    // Round 2's people would be largely round 1's, as on Prolific, and a second vote on a task counts once; so by
+    // default none of round 1's annotators may take the follow-up, and every place it paid for adds a vote.
     const contested = new Set(expected.map((row) => row.task_id));
+    const firstRound = new Set(state.responsesOf(ready.batchId).map((record) => record.participantId));
+    expect(rerun.message).toContain(`Left out all ${firstRound.size} annotators of batch ${ready.batchId}`);
+    expect(state.responsesOf(rerun.batch_id).filter((record) => firstRound.has(record.participantId))).toEqual([]);
     const sourceTask = dataset.rows.map((row) => row[columns.indexOf('META_SOURCE_TASK_ID')] ?? '');
     const raters = new Map<string, Set<string>>();
     const rated = (taskId: string, participantId: string) => raters.set(taskId, (raters.get(taskId) ?? new Set()).add(participantId));
@@ -276,7 +280,7 @@ describe('rerun_contested, then the rounds pooled', () => {
       if (!contested.has(task.task_id)) expect(task.ratings).toBe(3);
     }
     const added = tasks.filter((task) => contested.has(task.task_id)).reduce((sum, task) => sum + task.ratings - 3, 0);
-    expect(added).toBeGreaterThan(0);
+    expect(added).toBe(expected.length * 3);
     const pooledFile = join(env.dir, 'pooled.csv');
     const exported = ok(await env.call('export_labels', { batch_id: ready.batchId, batch_ids: [rerun.batch_id], file_path: pooledFile, method: 'dawid_skene' }));
     expect(exported).toMatchObject({ rows: 40, method: 'dawid_skene' });
@@ -347,6 +351,14 @@ describe('rerun_contested, then the rounds pooled', () => {
     expect(follow('Later failure')).toHaveLength(1);
     expect(state.batches.get(made!.id)!.status).toBe('READY');
     expect(state.datasets.get(made!.datasetId)!.rows).toHaveLength(done.items);
+
+    // As many contested tasks of another batch, under the same name: a follow-up of their own, not the draft above.
+    const other = await readyBatch(env, 5, { rows: ROUND_ROWS.slice(10, 20), instructions: [SENTIMENT] });
+    await submittedStudy(env, { batch_id: other.batchId, name: 'Retry round 2', description: 'Rate reviews.', annotators_per_task: 3 });
+    const second = ok(await env.call('rerun_contested', { ...args, batch_id: other.batchId, name: 'Later failure', max_items: done.items }));
+    expect(second.items).toBe(done.items);
+    expect(second.batch_id).not.toBe(made!.id);
+    expect(follow('Later failure')).toHaveLength(2);
   }, 60_000);
 
   it('chooses majority for annotators with few answers; creates nothing when no task is below the threshold, and refuses a threshold outside 0–1', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ToolError } from '../src/errors.js';
 import { defineTool, type ToolContext } from '../src/mcp/tool.js';
@@ -37,7 +38,12 @@ export default defineTool({
     name: text(255).optional(),
     max_items: z.int().min(1).optional(),
     filters: filtersArg.optional().describe("Default: study_id's filters"),
-    exclude_below_accuracy: z.number().min(0).max(1).optional().describe("Leave out annotators below this (summarize_responses' estimates)"),
+    exclude_below_accuracy: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("Leave out only annotators below this (summarize_responses' estimates). Default: all of this batch's"),
   },
   output: { items: z.number(), message: z.string() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -80,7 +86,9 @@ export default defineTool({
     if (!workspace) throw new ToolError(`Batch ${args.batch_id} does not say which workspace it belongs to, so the follow-up cannot be created beside it.`);
     const people = await followUpAudience(context, workspace, study, args.filters);
     const accuracy = args.exclude_below_accuracy === undefined ? undefined : await accuracyOf(source, args.method);
-    const weak = accuracy ? below(accuracy, args.exclude_below_accuracy as number) : [];
+    // Pooled rounds count a person once per task, so a first-round annotator who draws a task again adds no vote:
+    // unless told whom to leave out, the follow-up leaves out everyone who answered the first round.
+    const weak = accuracy ? below(accuracy, args.exclude_below_accuracy as number) : [...new Set(source.records.map((record) => record.participant_id))];
     const exclude = [...new Set([...people.exclude, ...weak])];
     const missing = contested.filter((task) => !source.datapoints.has(task));
     if (missing.length) {
@@ -92,13 +100,14 @@ export default defineTool({
     const name = args.name ?? `${original.name} (contested)`;
     const rows = contested.map((task) => ({ ...source.datapoints.get(task), [SOURCE_COLUMN]: task }));
     // An earlier call that failed part-way left these; carrying on with them keeps a retry from making copies.
-    const earlier = await unfinished(context, workspace, name, rows.length);
+    const datasetName = `${name} [${tasksMark(contested)}]`;
+    const earlier = await unfinished(context, workspace, name, datasetName, rows.length);
     const made: string[] = [];
     try {
       // No total: the waits between these steps report their own reads, so "step N of 4" would not hold.
       await progress(0, undefined, earlier ? `Carrying on with batch ${earlier.batch.id}` : 'Creating the follow-up dataset and batch');
       // The batch is made before the rows go in: a failure between the two leaves only an empty dataset behind.
-      const datasetId = earlier?.datasetId ?? (await createDataset(context, original, workspace, name));
+      const datasetId = earlier?.datasetId ?? (await createDataset(context, original, workspace, datasetName));
       made.push(`dataset ${datasetId}`);
       const copy = earlier?.batch ?? (await copyBatch(context, original, source.questions, name, workspace, datasetId));
       made.push(`batch ${copy.id}`);
@@ -145,13 +154,11 @@ export default defineTool({
         { reuseDraft: earlier !== undefined },
       );
       const { study: created, total_cost, currency, warnings, audience } = draft;
-      const leftOut = accuracy
-        ? [
-            weak.length
-              ? `Left out ${weak.length} annotators with ${accuracy.measure} below ${args.exclude_below_accuracy}: ${weak.slice(0, LISTED).join(', ')}${weak.length > LISTED ? ' …' : ''}.`
-              : `No annotator's ${accuracy.measure} is below ${args.exclude_below_accuracy}; nobody was left out for accuracy.`,
-          ]
-        : [];
+      const leftOut = !accuracy
+        ? `Left out all ${weak.length} annotators of batch ${args.batch_id}: a repeat vote on a task counts once when rounds are pooled (exclude_below_accuracy leaves out only the least accurate).`
+        : weak.length
+          ? `Left out ${weak.length} annotators with ${accuracy.measure} below ${args.exclude_below_accuracy}: ${weak.slice(0, LISTED).join(', ')}${weak.length > LISTED ? ' …' : ''}.`
+          : `No annotator's ${accuracy.measure} is below ${args.exclude_below_accuracy}; nobody was left out for accuracy.`;
       return {
         method,
         items: rows.length,
@@ -165,7 +172,7 @@ export default defineTool({
         audience,
         message: [
           `${draft.reused ? 'Found the UNPUBLISHED study an earlier call made' : 'Created an UNPUBLISHED study'} for the ${rows.length} tasks below ${args.below_confidence}; nothing is spent until publish_study with confirm_total_cost ${total_cost}.`,
-          ...leftOut,
+          leftOut,
           `Afterwards pool both rounds: summarize_responses or export_labels with batch_ids [${args.batch_id}, ${copy.id}].`,
           ...warnings,
         ].join(' '),
@@ -204,16 +211,22 @@ interface Unfinished {
 
 /**
  * Finds the follow-up an earlier call with these arguments made and did not finish. A batch of the name whose
- * dataset holds another number of datapoints, or that a study beyond a draft already ran on, is an earlier
- * round rather than an unfinished one, and is left alone.
+ * dataset was made for other tasks (its name carries their mark) or holds another number of datapoints, or that
+ * a study beyond a draft already ran on, is an earlier round rather than an unfinished one, and is left alone.
  */
-async function unfinished({ client, signal }: ToolContext, workspace: string, name: string, rows: number): Promise<Unfinished | undefined> {
+async function unfinished(
+  { client, signal }: ToolContext,
+  workspace: string,
+  name: string,
+  datasetName: string,
+  rows: number,
+): Promise<Unfinished | undefined> {
   const batch = await newestNamed(client, workspace, name, Number.NEGATIVE_INFINITY, signal);
   const datasetId = batch?.datasets?.[0]?.id;
   if (!batch || !datasetId || batch.status === 'ERROR') return undefined;
   const dataset = await client.getDataset(datasetId, signal);
   const count = dataset.total_datapoint_count ?? 0;
-  if (count !== 0 && count !== rows) return undefined;
+  if (dataset.name !== datasetName || (count !== 0 && count !== rows)) return undefined;
   const { results } = await client.listStudies(signal);
   const named = results.filter((study) => study.name === name && study.status !== 'UNPUBLISHED');
   const ran = await Promise.all(named.slice(0, 5).map((study) => client.getStudy(study.id, signal)));
@@ -275,6 +288,11 @@ async function copyBatch(
     find: () => newestNamed(client, workspace, name, started, signal),
     howToCheck: `No new batch named "${name}" was found; check list_batches before calling rerun_contested again.`,
   });
+}
+
+/** Which tasks a follow-up's dataset was made for, short enough to sit in its name. */
+function tasksMark(tasks: readonly string[]): string {
+  return createHash('sha256').update([...tasks].sort().join('\n')).digest('hex').slice(0, 10);
 }
 
 function strip(value: unknown): unknown {
