@@ -120,6 +120,24 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
     expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
   });
 
+  it('sends a pay request once even when Prolific throttles it (429 with Retry-After), and pays nothing until called again', async () => {
+    const bonuses = [{ participant_id: people.at(-1) as string, amount: 35 }];
+    const quote = ok(await env.call('pay_bonuses', { study_id: studyId, bonuses }));
+    const before = await bonusesPaid(env, studyId);
+    const pays = requests(env, 'POST', PAY).length;
+    env.sandbox.faults.add({ kind: 'status', status: 429, retryAfter: 1, method: 'POST', path: PAY });
+    const throttled = await env.call('pay_bonuses', { study_id: studyId, bonuses, confirm_total_cost: quote.total_cost });
+    expect(throttled.isError).toBe(true);
+    expect(throttled.text).toContain('429');
+    expect(throttled.text).not.toContain('retried');
+    expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
+    expect(await bonusesPaid(env, studyId)).toBe(before);
+    // Nothing was paid, so the quote is still open: the next confirmation pays it, once.
+    ok(await env.call('pay_bonuses', { study_id: studyId, bonuses, confirm_total_cost: quote.total_cost }));
+    expect(requests(env, 'POST', PAY).length).toBe(pays + 2);
+    await expect.poll(() => bonusesPaid(env, studyId)).toBe(before + quote.total_cost);
+  });
+
   it('a restarted server, or another one, pays nothing on a confirmation it did not quote', async () => {
     const bonuses = [{ participant_id: people[5], amount: 30 }];
     const quote = ok(await env.call('pay_bonuses', { study_id: studyId, bonuses }));

@@ -66,8 +66,11 @@ export abstract class AudienceApi extends ProlificTransport {
     return this.json('POST', '/api/v1/submissions/bonus-payments/', { body, signal });
   }
 
-  /** Pays a bonus set up before. Not idempotent: every call pays again, so it is never retried. */
+  /**
+   * Pays a bonus set up before. Not idempotent: every call pays again, so it is never retried, not even after a
+   * 429 (audience digest §14: on a 429 re-read the study's cost rather than send it again).
+   */
   async payBonusPayments(bonusId: string, signal?: AbortSignal): Promise<void> {
-    await this.call('POST', `/api/v1/bulk-bonus-payments/${seg(bonusId)}/pay/`, { signal, allowEmpty: true, allowScalar: true });
+    await this.call('POST', `/api/v1/bulk-bonus-payments/${seg(bonusId)}/pay/`, { signal, allowEmpty: true, allowScalar: true, once: true });
   }
 }

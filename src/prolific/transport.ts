@@ -36,6 +36,8 @@ interface CallOptions {
   allowScalar?: boolean;
   /** Error statuses that mean "not available here" to the caller rather than a failure: `body` is then undefined. */
   tolerate?: readonly number[];
+  /** Sent at most once, whatever the answer, for a request whose repeat would spend again (paying bonuses). */
+  once?: boolean;
 }
 
 export interface ApiAnswer<T> {
@@ -203,6 +205,7 @@ export abstract class ProlificTransport {
       return { body: body as T, deprecation };
     };
     const limited = () => this.limiter.run(method, path, options.signal, attempt);
+    if (options.once) return limited();
     return this.withRetries(options.signal, limited, isSafeToRepeat(method, path) ? isTransient : wasNotProcessed);
   }
 
