@@ -179,17 +179,40 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
     expect(csv.split('\n').every((line) => line.endsWith(',0.20'))).toBe(true);
   });
 
-  it('applies PROLIFIC_MAX_PUBLISH_COST to bonuses, whatever the confirmation', async () => {
+  it('applies PROLIFIC_MAX_PUBLISH_COST to bonuses, whatever the confirmation, setting up none the amounts alone put over it', async () => {
     const capped = await startEnv({ shared: env, config: { maxPublishCost: 100 } });
     try {
       const pays = requests(env, 'POST', PAY).length;
-      const bonuses = [{ participant_id: people[0], amount: 200 }];
-      const refused = await capped.call('pay_bonuses', { study_id: studyId, bonuses });
-      expect(refused.isError).toBe(true);
-      expect(refused.text).toContain('PROLIFIC_MAX_PUBLISH_COST');
+      const setUps = requests(env, 'POST', SET_UP).length;
+      const over = await capped.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[0], amount: 200 }] });
+      expect(over.isError).toBe(true);
+      expect(over.text).toContain('PROLIFIC_MAX_PUBLISH_COST');
+      expect(over.text).toContain('Nothing was set up or paid.');
+      expect(requests(env, 'POST', SET_UP).length).toBe(setUps);
+      // Under the cap before fees, over it with them: set up and quoted, then refused.
+      const withFees = await capped.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[0], amount: 90 }] });
+      expect(withFees.isError).toBe(true);
+      expect(withFees.text).toContain('PROLIFIC_MAX_PUBLISH_COST');
+      expect(requests(env, 'POST', SET_UP).length).toBe(setUps + 1);
       expect(requests(env, 'POST', PAY).length).toBe(pays);
     } finally {
       await capped.close();
+    }
+  });
+
+  it('sets up no bonuses the workspace balance cannot cover before fees', async () => {
+    const workspace = ok(await env.call('get_batch', { batch_id: batchId })).workspace_id as string;
+    const available = (await sandboxApi(env, 'GET', `/api/v1/workspaces/${workspace}/balance/`)).body.available_balance as number;
+    env.sandbox.state.setBalance(workspace, 100);
+    try {
+      const setUps = requests(env, 'POST', SET_UP).length;
+      const refused = await env.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[0], amount: 150 }] });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain('100 GBP minor units available');
+      expect(refused.text).toContain('Nothing was set up or paid.');
+      expect(requests(env, 'POST', SET_UP).length).toBe(setUps);
+    } finally {
+      env.sandbox.state.setBalance(workspace, available);
     }
   });
 
@@ -204,6 +227,15 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
       expect(requests(env, 'POST', PAY).length).toBe(pays);
       const accepted = ok(await asking.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[1], amount: 15 }] }));
       expect(accepted.paid).toBe(true);
+      expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
+      // The same bonuses again: the person is asked, and told they were paid already.
+      let asked = '';
+      asking.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        asked = request.params.message;
+        return { action: 'decline' };
+      });
+      ok(await asking.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[1], amount: 15 }] }));
+      expect(asked).toContain('these same bonuses were paid at');
       expect(requests(env, 'POST', PAY).length).toBe(pays + 1);
     } finally {
       await asking.close();

@@ -4,7 +4,7 @@ import { defineTool, type ToolContext } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { refuseRepeats, type Bonus } from '../src/job/bonus-csv.js';
 import { earlierPayment, openQuote, payQuote, quoteKey, setUpBonuses, type BonusQuote } from '../src/job/bonuses.js';
-import { approveSpend, availableBalance, spendWithinLimit } from '../src/job/spend-approval.js';
+import { approveSpend, availableBalance, refuseOverCapOrBalance, spendWithinLimit } from '../src/job/spend-approval.js';
 import { atLeast, readAccuracy } from '../src/job/accuracy.js';
 import { bonusesOf } from '../src/job/spending.js';
 import type { Study } from '../src/prolific/types.js';
@@ -48,13 +48,27 @@ export default defineTool({
     let quote = openQuote(client, key);
     if (!quote && args.confirm_total_cost !== undefined) {
       throw new ToolError(
-        `Not paid: there is no open quote for these bonuses on study ${study.id} (a quote lasts 30 minutes in this server and does not outlive a restart${earlier ? `; these bonuses were ${earlier.state === 'paid' ? 'paid' : 'sent for payment with no answer'} at ${iso(earlier.closedAt)}` : ''}). Call pay_bonuses without confirm_total_cost for a new quote, and check get_study's spent_on.bonuses first.`,
+        `Not paid: there is no open quote for these bonuses on study ${study.id} (a quote lasts 30 minutes in this server and does not outlive a restart${earlier ? `; these bonuses were ${whatBecameOf(earlier)}` : ''}). Call pay_bonuses without confirm_total_cost for a new quote, and check get_study's spent_on.bonuses first.`,
       );
     }
     const balance = await availableBalance(client, study, signal);
-    quote ??= await setUpBonuses(client, study.id, bonuses, signal);
     const currency = me.currency_code ?? ('available' in balance ? balance.currency : undefined) ?? 'GBP';
+    if (!quote) {
+      // Fees and VAT are Prolific's to say, but what the participants get is known: a set-up it already rules out is not made.
+      const sum = bonuses.reduce((total, bonus) => total + bonus.amount, 0);
+      refuseOverCapOrBalance(context.config, {
+        total: sum,
+        currency,
+        terms: `${bonuses.length} bonuses on "${study.name}", ${sum} ${currency} minor units to participants before fees and VAT`,
+        verb: 'paying',
+        nothing: 'Nothing was set up or paid.',
+        smaller: 'pay fewer or smaller bonuses',
+        balance,
+      });
+      quote = await setUpBonuses(client, study.id, bonuses, signal);
+    }
     const terms = `${quote.count} bonuses on "${study.name}": ${quote.amount} to participants + ${quote.fees} fees + ${quote.vat} VAT = ${quote.total} ${currency} minor units`;
+    const warning = earlier ? ` Note: these same bonuses were ${whatBecameOf(earlier)} through this server; confirm only to pay them again.` : '';
     const spend = {
       tool: 'pay_bonuses',
       total: quote.total,
@@ -64,12 +78,11 @@ export default defineTool({
       notDone: 'Not paid',
       nothing: 'Nothing was paid.',
       smaller: 'pay fewer or smaller bonuses',
-      ask: { message: `Pay ${terms}? It cannot be undone.`, field: 'pay', title: `Pay ${quote.total} ${currency} minor units in bonuses` },
+      ask: { message: `Pay ${terms}? It cannot be undone.${warning}`, field: 'pay', title: `Pay ${quote.total} ${currency} minor units in bonuses` },
       repeat: 'call pay_bonuses again with the same bonuses and',
       confirm: args.confirm_total_cost,
       balance,
     };
-    const warning = earlier ? ` Note: these same bonuses were ${earlier.state === 'paid' ? 'paid' : 'sent for payment, with no answer,'} through this server at ${iso(earlier.closedAt)}; confirm only to pay them again.` : '';
     const outcome = { total_cost: quote.total, currency, participants: quote.count };
     const approval = await approveSpend(context, spend);
     if (!approval.approved) return { paid: false, ...outcome, message: `${approval.message}${warning}` };
@@ -123,6 +136,8 @@ function failure(outcome: Exclude<Awaited<ReturnType<typeof payQuote>>, { kind: 
   return `${done}Prolific refused to pay ${left.length} bonuses (${outcome.error.status}: ${outcome.error.detail}); those were not paid${paid.length ? `: ${left.slice(0, 5).join(', ')}${left.length > 5 ? '…' : ''}. Quote them again on their own` : '. Call pay_bonuses again to retry with the same quote'}.`;
 }
 
-function iso(at: number | undefined): string {
-  return at === undefined ? 'an earlier time' : new Date(at).toISOString();
+/** "paid at <time>", for a closed quote of the same bonuses. */
+function whatBecameOf(earlier: BonusQuote): string {
+  const what = earlier.state === 'paid' ? 'paid' : earlier.state === 'partial' ? 'partly paid' : 'sent for payment with no answer';
+  return `${what} at ${earlier.closedAt === undefined ? 'an earlier time' : new Date(earlier.closedAt).toISOString()}`;
 }

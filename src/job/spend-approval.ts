@@ -48,26 +48,41 @@ export interface Spend {
 
 export type Approval = { approved: true; note: string } | { approved: false; message: string };
 
-/** Refuses what no approval could allow (ToolError), else asks for or checks the person's approval. */
-export async function approveSpend(context: SpendContext, spend: Spend): Promise<Approval> {
-  const { config } = context;
+/**
+ * Refuses (ToolError) a spend over the per-spend cap or the workspace's available balance. pay_bonuses also
+ * calls it before setting bonuses up, with their sum before fees: a set-up those already rule out is not made.
+ */
+export function refuseOverCapOrBalance(
+  config: Config,
+  spend: Pick<Spend, 'total' | 'currency' | 'terms' | 'verb' | 'nothing' | 'smaller' | 'balance'>,
+): void {
   const { total, currency, terms, balance } = spend;
   if (config.maxPublishCost !== undefined && total > config.maxPublishCost) {
     throw new ToolError(
       `Refused: ${spend.verb} ${terms} is over this server's spending cap of ${config.maxPublishCost} (PROLIFIC_MAX_PUBLISH_COST). ${spend.nothing} ${capitalised(spend.smaller)}, or have the person raise the cap.`,
     );
   }
-  const comparable = 'available' in balance && (balance.currency ?? currency) === currency;
-  if (comparable && balance.available < total) {
+  if ('available' in balance && comparable(balance, currency) && balance.available < total) {
     throw new ToolError(
       `Refused: workspace ${balance.workspace} has ${balance.available} ${currency} minor units available, less than the quote for ${terms}. ${spend.nothing} Top up the workspace on Prolific, or ${spend.smaller}.`,
     );
   }
+}
+
+/** A balance read, in the spend's currency. */
+function comparable(balance: Balance, currency: string): boolean {
+  return 'available' in balance && (balance.currency ?? currency) === currency;
+}
+
+/** Refuses what no approval could allow (ToolError), else asks for or checks the person's approval. */
+export async function approveSpend(context: SpendContext, spend: Spend): Promise<Approval> {
+  const { total, currency, terms, balance } = spend;
+  refuseOverCapOrBalance(context.config, spend);
   const daily = await checkDailyLimit(context, { total, currency, what: `${spend.verb} ${terms}`, nothing: spend.nothing });
   const unchecked =
     'unchecked' in balance
       ? ` The balance was not checked: ${balance.unchecked}.`
-      : comparable
+      : comparable(balance, currency)
         ? ''
         : ` The balance was not checked: it is in ${balance.currency}, the quote in ${currency}.`;
   const note = `${unchecked}${daily ? ` ${daily}` : ''}`;
