@@ -13,7 +13,7 @@ import { describeFailure } from '../src/mcp/tool-errors.js';
 import type { ApiObject, Batch, Study } from '../src/prolific/types.js';
 import { checkAudience } from '../src/job/audience.js';
 import { foldBlocklists, LISTED } from '../src/job/exclusions.js';
-import { accuracyOf, below } from '../src/job/accuracy.js';
+import { accuracyFrom, below } from '../src/job/accuracy.js';
 
 /** Fields the API adds to what was sent; a copy sends the rest back. */
 const SERVER_FIELDS = new Set(['id', 'created_at', 'created_by', 'parent_id', 'parent_type']);
@@ -85,7 +85,8 @@ export default defineTool({
     const workspace = original.workspace_id;
     if (!workspace) throw new ToolError(`Batch ${args.batch_id} does not say which workspace it belongs to, so the follow-up cannot be created beside it.`);
     const people = await followUpAudience(context, workspace, study, args.filters);
-    const accuracy = args.exclude_below_accuracy === undefined ? undefined : await accuracyOf(source, args.method);
+    // The analysis that found the contested tasks holds the accuracy figures too (gold adds only gold_accuracy).
+    const accuracy = args.exclude_below_accuracy === undefined ? undefined : accuracyFrom(method, analysis.annotators);
     // Pooled rounds count a person once per task, so a first-round annotator who draws a task again adds no vote:
     // unless told whom to leave out, the follow-up leaves out everyone who answered the first round.
     const weak = accuracy ? below(accuracy, args.exclude_below_accuracy as number) : [...new Set(source.records.map((record) => record.participant_id))];

@@ -7,7 +7,7 @@
 import type { StepContext } from './context.js';
 import { readLabelSource, type LabelSource } from './labels-source.js';
 import { resolveMethod } from './label-args.js';
-import type { Method } from '../stats/labels.js';
+import type { AnnotatorAgreement, Method } from '../stats/labels.js';
 
 export interface Accuracy {
   method: Method;
@@ -21,11 +21,16 @@ export async function readAccuracy(context: StepContext, batchId: string, method
   return accuracyOf(await readLabelSource(context, [batchId], false), method);
 }
 
-export async function accuracyOf(source: LabelSource, asked?: Method): Promise<Accuracy> {
+async function accuracyOf(source: LabelSource, asked?: Method): Promise<Accuracy> {
   const { analyseChoices, choiceInstruction, CHOICE_TYPES } = await import('../stats/labels.js');
   const choices = source.questions.filter((question) => CHOICE_TYPES.has(question.type));
   const method = resolveMethod(asked, source.records, new Set(choices.map((question) => question.id)));
   const { annotators } = analyseChoices(source.records, choices.map(choiceInstruction), { method, ...(source.gold.size ? { gold: source.gold } : {}) });
+  return accuracyFrom(method, annotators);
+}
+
+/** The figures of an analysis already run (by `method`), for a caller that needed it for more than these. */
+export function accuracyFrom(method: Method, annotators: readonly AnnotatorAgreement[]): Accuracy {
   const measure = method === 'dawid_skene' ? 'estimated_accuracy' : 'agreement_with_majority';
   return { method, measure, byParticipant: new Map(annotators.map((annotator) => [annotator.participant_id, annotator[measure] ?? null])) };
 }
