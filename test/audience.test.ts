@@ -97,6 +97,19 @@ describe('targeting: from words to filter ids, checked before anything is made',
     expect(either.who[0]).toBe('(Current Country of Residence: United Kingdom or First Language: English)');
   });
 
+  it('counts everyone without reading the catalogue, which no filter needs', async () => {
+    const fresh = await startEnv({ shared: env });
+    try {
+      const reads = requestsTo(env, 'GET', /^\/api\/v1\/filters\/?$/);
+      const everyone = ok(await fresh.call('count_participants', { filters: [] }));
+      expect(everyone.who).toEqual(['Everyone']);
+      expect(everyone.eligible_participants).toBeGreaterThan(25);
+      expect(requestsTo(env, 'GET', /^\/api\/v1\/filters\/?$/)).toBe(reads);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('says "fewer than 25" for a pool Prolific hides, never nobody', async () => {
     const listed = await catalogue(env);
     const age = listed.find((filter) => filter.type === 'range' && filter.data_type === 'integer' && /age/i.test(filter.title));

@@ -17,7 +17,10 @@ export default defineTool({
     const { client, signal } = context;
     const workspace = await context.resolveWorkspace(args.workspace_id);
     const { filters = [], mapped } = await checkAudience(context, workspace, { filters: args.filters });
-    const [eligible, catalogue] = await Promise.all([countEligible(client, filters, workspace, signal), readCatalogue(client, workspace, signal)]);
+    const [eligible, catalogue] = await Promise.all([
+      countEligible(client, filters, workspace, signal),
+      filters.length ? readCatalogue(client, workspace, signal) : undefined,
+    ]);
     return {
       who: filters.length ? describeFilters(filters, catalogue) : ['Everyone'],
       eligible_participants: eligible,
