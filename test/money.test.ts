@@ -309,6 +309,38 @@ describe('PROLIFIC_MAX_SPEND_PER_DAY: from Prolific\'s records, across calls, re
     expect(await spentToday(one)).toBeLessThanOrEqual(LIMIT);
   });
 
+  it('counts a bonus it paid on a study of the last 24 hours before Prolific shows it in the study\'s cost', async () => {
+    const { results } = (await sandboxApi(one, 'GET', '/api/v1/studies/')).body;
+    const big = results.find((study: { name: string }) => study.name === 'Big');
+    const people = await participantsOf(one, big.id);
+    const room = LIMIT - (await spentToday(one));
+    // Each of two bonuses fits in what is left (fees and VAT are 40 % here), both together do not.
+    const amount = Math.floor((room * 0.6) / 1.4);
+    expect(amount).toBeGreaterThan(10);
+    const settings = one.sandbox.state.settings;
+    const { processingMs } = settings;
+    settings.processingMs = 10 * 60_000;
+    try {
+      const shown = await bonusesPaid(one, big.id);
+      const first = ok(await one.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[2], amount }] }));
+      ok(await one.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[2], amount }], confirm_total_cost: first.total_cost }));
+      // Paid, but not yet in the study's cost: Prolific pays within minutes.
+      expect(await bonusesPaid(one, big.id)).toBe(shown);
+      const pays = requests(one, 'POST', PAY).length;
+      const refused = await one.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[3] ?? people[0], amount }] });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain('PROLIFIC_MAX_SPEND_PER_DAY');
+      expect(requests(one, 'POST', PAY).length).toBe(pays);
+    } finally {
+      settings.processingMs = processingMs;
+      one.sandbox.advanceClock(10 * 60_000);
+    }
+    // Once Prolific shows it, it is counted once, not twice.
+    await expect.poll(() => bonusesPaid(one, big.id)).toBeGreaterThan(0);
+    const again = ok(await one.call('pay_bonuses', { study_id: big.id, bonuses: [{ participant_id: people[0], amount: 1 }] }));
+    expect(again.message).toContain(`Spent in the last 24 hours: ${await spentToday(one)} of the daily limit`);
+  });
+
   it('lets one of two publishes through when both fit alone but not together, sent at once', async () => {
     const fresh = await startEnv({ config: { maxSpendPerDay: LIMIT } });
     try {

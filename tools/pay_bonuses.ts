@@ -3,10 +3,9 @@ import { ToolError } from '../src/errors.js';
 import { defineTool, type ToolContext } from '../src/mcp/tool.js';
 import { prolificId } from '../src/util/shapes.js';
 import { refuseRepeats, type Bonus } from '../src/job/bonus-csv.js';
-import { earlierPayment, openQuote, payQuote, quoteKey, setUpBonuses, type BonusQuote } from '../src/job/bonuses.js';
+import { earlierPayment, openQuote, payQuote, quoteKey, setUpBonuses, type BonusQuote, type PayOutcome } from '../src/job/bonuses.js';
 import { approveSpend, availableBalance, refuseOverCapOrBalance, spendWithinLimit } from '../src/job/spend-approval.js';
 import { atLeast, readAccuracy } from '../src/job/accuracy.js';
-import { bonusesOf } from '../src/job/spending.js';
 import type { Study } from '../src/prolific/types.js';
 
 /** Per participant, minor units: £500 is far past any bonus for annotation, and far short of a typo's 100×. */
@@ -86,13 +85,12 @@ export default defineTool({
     const outcome = { total_cost: quote.total, currency, participants: quote.count };
     const approval = await approveSpend(context, spend);
     if (!approval.approved) return { paid: false, ...outcome, message: `${approval.message}${warning}` };
-    const before = await client.getStudyCost(study.id, false, signal).then(bonusesOf, () => undefined);
     const open = quote;
     const paid = await spendWithinLimit(context, spend, () => payQuote(client, open, signal));
     if (paid.kind === 'paid') {
       return { paid: true, ...outcome, message: `Paid ${terms}. Prolific pays them within minutes; get_study shows them in spent_on.bonuses.${approval.note}` };
     }
-    throw new ToolError(failure(paid, open, currency, before));
+    throw new ToolError(failure(paid, open, currency));
   },
 });
 
@@ -122,12 +120,13 @@ async function chooseBonuses(
     .map((participant_id) => ({ participant_id, amount: args.amount as number }));
 }
 
-function failure(outcome: Exclude<Awaited<ReturnType<typeof payQuote>>, { kind: 'paid' }>, quote: BonusQuote, currency: string, before: number | undefined): string {
+function failure(outcome: Exclude<PayOutcome, { kind: 'paid' }>, quote: BonusQuote, currency: string): string {
   const paid = quote.parts.filter((part) => part.state === 'paid');
   const done = paid.length ? `${paid.reduce((sum, part) => sum + part.participants.length, 0)} bonuses (${paid.reduce((sum, part) => sum + part.total, 0)} ${currency} minor units) were paid; ` : '';
   const part = quote.parts[outcome.part];
   const size = part?.participants.length ?? 0;
   if (outcome.kind === 'unknown') {
+    const { before } = outcome;
     const watch =
       before === undefined ? '' : ` Its bonuses stood at ${before} before this payment; ${before + (part?.total ?? 0)} means these were paid (unless other bonuses were still being paid then).`;
     return `${done}the request to pay ${size} bonuses (${part?.total} ${currency} minor units) got no answer (${outcome.reason}), so they may or may not have been paid. Do not pay them again until you have checked: Prolific pays within minutes, and get_study shows the study's bonuses in spent_on.bonuses.${watch} If they were not paid, call pay_bonuses without confirm_total_cost for a new quote.`;

@@ -8,7 +8,7 @@ import type { ProlificClient } from '../prolific/client.js';
 import { ProlificApiError, ProlificNetworkError } from '../prolific/errors.js';
 import { ToolError } from '../errors.js';
 import { bonusChunks, type Bonus } from './bonus-csv.js';
-import { rememberBonus } from './spending.js';
+import { bonusesOf, rememberBonus } from './spending.js';
 
 /** How long a quote may be confirmed: the person decides in the same conversation. */
 export const QUOTE_MS = 30 * 60_000;
@@ -97,31 +97,43 @@ export async function setUpBonuses(client: ProlificClient, studyId: string, bonu
 
 export type PayOutcome =
   | { kind: 'paid' }
-  /** The answer to a pay request was lost, or Prolific failed mid-way: it may or may not have paid. */
-  | { kind: 'unknown'; part: number; reason: string }
+  /**
+   * The answer to a pay request was lost, or Prolific failed mid-way: it may or may not have paid. `before` is
+   * what the study's cost showed in bonuses just before paying, if it could be read.
+   */
+  | { kind: 'unknown'; part: number; reason: string; before: number | undefined }
   /** Prolific refused a pay request: that part and those after it were not paid. */
   | { kind: 'refused'; part: number; error: ProlificApiError };
+
+const ALREADY_CLOSED = 'These bonuses were already paid, or a payment of them is under way or unknown; nothing more was paid. get_study shows what the study has paid in bonuses.';
 
 /**
  * Pays an open quote's parts in turn, each once: the quote is closed before the first request, so no other
  * call can pay it again. A pay request is never retried; on a lost answer the quote stays closed as unknown.
  */
 export async function payQuote(client: ProlificClient, quote: BonusQuote, signal: AbortSignal): Promise<PayOutcome> {
-  if (quote.state !== 'open') throw new ToolError('These bonuses were already paid, or a payment of them is under way or unknown; nothing more was paid. get_study shows what the study has paid in bonuses.');
+  if (quote.state !== 'open') throw new ToolError(ALREADY_CLOSED);
+  // What the study shows in bonuses now: a payment counts against the daily limit here until it shows there.
+  const before = await client.getStudyCost(quote.studyId, false, signal).then(bonusesOf, () => undefined);
+  // Checked again, and closed in the same turn, since another confirmation may have come in during the read.
+  if (quote.state !== 'open') throw new ToolError(ALREADY_CLOSED);
   quote.state = 'partial';
   quote.closedAt = Date.now();
+  let sent = 0;
   for (const [index, part] of quote.parts.entries()) {
+    sent += part.total;
+    const shownFrom = before === undefined ? undefined : before + sent;
     try {
       await client.payBonusPayments(part.bonusId, signal);
       part.state = 'paid';
-      rememberBonus(client, quote.studyId, part.total);
+      rememberBonus(client, quote.studyId, part.total, shownFrom);
     } catch (error) {
       const lost = error instanceof ProlificNetworkError || (error instanceof ProlificApiError && error.status >= 500) || signal.aborted;
       if (lost) {
         part.state = 'unknown';
-        rememberBonus(client, quote.studyId, part.total);
+        rememberBonus(client, quote.studyId, part.total, shownFrom);
         quote.state = 'unknown';
-        return { kind: 'unknown', part: index, reason: error instanceof Error ? error.message : String(error) };
+        return { kind: 'unknown', part: index, reason: error instanceof Error ? error.message : String(error), before };
       }
       if (error instanceof ProlificApiError) {
         if (index === 0) quote.state = 'open';

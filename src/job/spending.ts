@@ -3,8 +3,9 @@
  * Prolific's own records at the moment of each spend, never kept here: a restart, or a second server on the same
  * account, sees the same records. Counted: every study published in the last 24 hours at its total_cost (all
  * places, fees and VAT, as Prolific reserves it at publishing), and the bonuses paid on those studies. Prolific
- * dates no bonus, so a bonus paid today on a study published earlier is invisible to the records; bonuses this
- * process paid are remembered for 24 hours to cover that, which a restart forgets (docs/audience-and-money.md).
+ * dates no bonus, so a bonus paid today on a study published earlier is invisible to the records, and it shows a
+ * bonus only minutes after paying it; bonuses this process paid are remembered for 24 hours to cover both, which
+ * a restart forgets (docs/audience-and-money.md).
  */
 import type { ProlificClient } from '../prolific/client.js';
 import type { Study, StudyCost, StudyCostBreakdown } from '../prolific/types.js';
@@ -32,6 +33,11 @@ interface PaidHere {
   at: number;
   studyId: string;
   amount: number;
+  /**
+   * The study's bonuses in Prolific's cost from which this payment is among them (what they were before it, plus
+   * it); undefined when that could not be read, so it is counted here for the whole day.
+   */
+  shownFrom: number | undefined;
 }
 
 const paidHere = new WeakMap<ProlificClient, PaidHere[]>();
@@ -50,9 +56,9 @@ export async function oneSpendAtATime<T>(client: ProlificClient, spend: () => Pr
 }
 
 /** A bonus this process paid (or may have: an answer lost), counted against the limit for a day. */
-export function rememberBonus(client: ProlificClient, studyId: string, amount: number): void {
+export function rememberBonus(client: ProlificClient, studyId: string, amount: number, shownFrom: number | undefined): void {
   const list = paidHere.get(client) ?? [];
-  list.push({ at: now(client), studyId, amount });
+  list.push({ at: now(client), studyId, amount, shownFrom });
   paidHere.set(client, list);
 }
 
@@ -78,6 +84,7 @@ export async function spentInLastDay(client: ProlificClient, signal: AbortSignal
     return !Number.isFinite(at) || at >= since;
   });
   const counted: Counted[] = [];
+  const shown = new Map<string, number>();
   let studies = 0;
   let bonuses = 0;
   await Promise.all(
@@ -89,16 +96,18 @@ export async function spentInLastDay(client: ProlificClient, signal: AbortSignal
           ? study.total_cost
           : await client.quoteCost({ reward: study.reward, total_available_places: study.total_available_places }, signal);
       const bonus = bonusesOf(await client.getStudyCost(study.id, false, signal));
+      shown.set(study.id, bonus);
       studies += cost;
       bonuses += bonus;
       counted.push({ id: study.id, leavesAt, amount: cost + bonus });
     }),
   );
-  const seen = new Set(recent.map((study) => study.id));
   const mine = (paidHere.get(client) ?? []).filter((paid) => paid.at >= since);
   paidHere.set(client, mine);
   for (const paid of mine) {
-    if (seen.has(paid.studyId)) continue;
+    // Prolific shows a bonus in the study's cost only once it has paid it, minutes later: until then it counts here.
+    const cost = shown.get(paid.studyId);
+    if (cost !== undefined && paid.shownFrom !== undefined && cost >= paid.shownFrom) continue;
     bonuses += paid.amount;
     counted.push({ id: paid.studyId, leavesAt: paid.at + DAY_MS, amount: paid.amount });
   }
