@@ -320,6 +320,38 @@ describe('rerun_contested leaves out the annotators below an accuracy, and the f
   });
 });
 
+describe('rerun_contested after a study targeted by a filter set', () => {
+  it('refuses to drop the targeting, creating nothing, and takes the set\'s filters given as filters', async () => {
+    const env = await startEnv();
+    try {
+      const { batchId } = await readyBatch(env, 4);
+      const found = ok(await env.call('find_filters', { query: UK_ENGLISH }));
+      const uk = choiceOf(found.filters, /country of residence/i, 'United Kingdom');
+      const workspace = ok(await env.call('list_workspaces')).workspaces[0].id;
+      // Made in the Prolific app: this server never builds filter sets.
+      const state = env.sandbox.state;
+      const set = { id: state.newObjectId(), workspaceId: workspace, name: 'UK', description: null, createdAt: state.now(), versions: [{ name: 'UK', description: null, filters: [uk] }], locked: false, deleted: false };
+      state.audience.filterSets.set(set.id, set);
+      const first = ok(
+        await env.call('create_study', { batch_id: batchId, name: 'By set', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 3, filter_set_id: set.id }),
+      );
+      ok(await env.call('publish_study', { study_id: first.id, confirm_total_cost: first.total_cost }));
+      await untilSubmitted(env, first.id);
+      const args = { batch_id: batchId, study_id: first.id, method: 'majority', below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 };
+      const datasets = env.sandbox.state.datasets.size;
+      const refused = await env.call('rerun_contested', args);
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain(set.id);
+      expect(refused.text).toContain('filters');
+      expect(env.sandbox.state.datasets.size).toBe(datasets);
+      const rerun = ok(await env.call('rerun_contested', { ...args, filters: [uk] }));
+      expect(rerun.audience.who).toContain('Current Country of Residence: United Kingdom');
+    } finally {
+      await env.close();
+    }
+  }, 60_000);
+});
+
 /** The participant who would take a place first in a study targeted so: the most active eligible person. */
 async function firstTaker(env: TestEnv, filter: { filter_id: string; selected_values: string[] }): Promise<string> {
   const { batchId } = await readyBatch(env, 4);

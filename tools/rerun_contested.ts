@@ -197,6 +197,12 @@ async function followUpAudience(
   study: Study | undefined,
   given: ApiObject[] | undefined,
 ): Promise<{ filters: ApiObject[] | undefined; mapped: string[]; exclude: string[] }> {
+  // The follow-up leaves people out by a blocklist filter, which Prolific does not combine with a filter set.
+  if (!given && typeof study?.filter_set_id === 'string' && study.filter_set_id) {
+    throw new ToolError(
+      `Study ${study.id} takes its participants from filter set ${study.filter_set_id}, which a follow-up cannot keep beside the filter that leaves annotators out. Pass that set's filters as filters (count_participants checks them). Nothing was created.`,
+    );
+  }
   const inherited = study && Array.isArray(study.filters) ? await foldBlocklists(context.client, study.filters, context.signal) : { filters: undefined, members: [] };
   const checked = await checkAudience(context, workspace, { filters: given ?? inherited.filters });
   return { filters: checked.filters, mapped: checked.mapped, exclude: inherited.members };
