@@ -320,6 +320,56 @@ describe('rerun_contested leaves out the annotators below an accuracy, and the f
   });
 });
 
+describe('rerun_contested called again with other exclusions or filters', () => {
+  it('makes a draft that leaves out and targets whom this call says, not the earlier call\'s draft', async () => {
+    const env = await startEnv();
+    try {
+      const rows = Array.from({ length: 8 }, (_, index) => ({ text: `Review number ${index + 1}.`, META_ID: `r${index + 1}` }));
+      const { batchId } = await readyBatch(env, 4, { rows });
+      const first = ok(await env.call('create_study', { batch_id: batchId, name: 'Round one', description: 'D', reward: 100, estimated_completion_time: 5, annotators_per_task: 5 }));
+      ok(await env.call('publish_study', { study_id: first.id, confirm_total_cost: first.total_cost }));
+      await untilSubmitted(env, first.id);
+      const firstPeople = (await sandboxApi(env, 'GET', `/api/v1/studies/${first.id}/submissions/`)).body.results.map((s: { participant_id: string }) => s.participant_id);
+      const summary = ok(await env.call('summarize_responses', { batch_id: batchId }));
+      const field = summary.method === 'dawid_skene' ? 'estimated_accuracy' : 'agreement_with_majority';
+      const values = [...new Set((summary.participants as Record<string, any>[]).map((p) => p[field]).filter((v) => typeof v === 'number'))].sort((a, b) => a - b);
+      const threshold = values[values.length - 1] as number;
+      const args = { batch_id: batchId, study_id: first.id, below_confidence: 1, annotators_per_task: 3, reward: 100, estimated_completion_time: 5 };
+
+      const fewer = ok(await env.call('rerun_contested', { ...args, exclude_below_accuracy: threshold }));
+      expect(fewer.items).toBeGreaterThan(0);
+      expect(fewer.audience.left_out.count).toBeLessThan(firstPeople.length);
+      // Without exclude_below_accuracy every first-round annotator is left out, as the message says.
+      const everyone = ok(await env.call('rerun_contested', args));
+      expect(everyone.batch_id).toBe(fewer.batch_id);
+      expect(everyone.study_id).not.toBe(fewer.study_id);
+      expect(everyone.message).toContain(`Left out all ${firstPeople.length} annotators`);
+      expect(everyone.message).toContain(fewer.study_id);
+      expect(everyone.audience.left_out.count).toBe(firstPeople.length);
+      expect([...everyone.audience.left_out.participant_ids].sort()).toEqual([...firstPeople].sort());
+      // The same arguments again find that draft.
+      const again = ok(await env.call('rerun_contested', args));
+      expect(again.study_id).toBe(everyone.study_id);
+      expect(again.message).toContain('Found the UNPUBLISHED study an earlier call made');
+      // Other filters: a draft targeted so.
+      const found = ok(await env.call('find_filters', { query: UK_ENGLISH }));
+      const uk = choiceOf(found.filters, /country of residence/i, 'United Kingdom');
+      const targeted = ok(await env.call('rerun_contested', { ...args, filters: [uk] }));
+      expect(targeted.study_id).not.toBe(everyone.study_id);
+      expect(targeted.audience.who).toContain('Current Country of Residence: United Kingdom');
+      expect(targeted.audience.left_out.count).toBe(firstPeople.length);
+
+      ok(await env.call('publish_study', { study_id: everyone.study_id, confirm_total_cost: everyone.total_cost }));
+      await untilSubmitted(env, everyone.study_id);
+      const takers = (await sandboxApi(env, 'GET', `/api/v1/studies/${everyone.study_id}/submissions/`)).body.results.map((s: { participant_id: string }) => s.participant_id);
+      expect(takers.length).toBe(everyone.total_available_places);
+      expect(takers.filter((id: string) => firstPeople.includes(id))).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  }, 60_000);
+});
+
 describe('rerun_contested after a study targeted by a filter set', () => {
   it('refuses to drop the targeting, creating nothing, and takes the set\'s filters given as filters', async () => {
     const env = await startEnv();

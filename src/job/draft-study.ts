@@ -6,7 +6,8 @@ import { checkPayRate } from './pay-rate.js';
 import { createOnce, findCreatedStudy } from './create-once.js';
 import { ToolError } from '../errors.js';
 import type { StepContext } from './context.js';
-import { createExclusionGroup, dropExclusionGroup, nameAfterStudy, withBlocklist } from './exclusions.js';
+import { createExclusionGroup, dropExclusionGroup, foldBlocklists, nameAfterStudy, withBlocklist } from './exclusions.js';
+import type { ProlificClient } from '../prolific/client.js';
 import { viewAudience, type AudienceView } from './audience.js';
 
 export interface DraftStudyFields extends ApiObject {
@@ -59,18 +60,22 @@ export async function createDraftStudy(
       );
     }
   }
+  const exclude = [...new Set(audience.exclude)];
   if (options.reuseDraft) {
     const draft = await findCreatedStudy(client, { name: fields.name, batchId: batch.id, since: Number.NEGATIVE_INFINITY }, signal);
     if (draft && sameTerms(draft, fields, annotatorsPerTask)) {
-      const [total_cost, shown] = await Promise.all([
-        client.quoteCost({ reward: draft.reward, total_available_places: draft.total_available_places }, signal),
-        viewAudience({ client, signal }, { ...draft, filters: draft.filters ?? [] }, workspace),
-      ]);
-      warnings.push(...shown.warnings);
-      return { study: draft, total_cost, currency, warnings, audience: { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) }, reused: true };
+      // A draft that targets or leaves out other people than this call asks for is not this call's study.
+      if (await sameAudience(client, draft, fields.filters ?? [], exclude, signal)) {
+        const [total_cost, shown] = await Promise.all([
+          client.quoteCost({ reward: draft.reward, total_available_places: draft.total_available_places }, signal),
+          viewAudience({ client, signal }, { ...draft, filters: draft.filters ?? [] }, workspace),
+        ]);
+        warnings.push(...shown.warnings);
+        return { study: draft, total_cost, currency, warnings, audience: { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) }, reused: true };
+      }
+      warnings.push(`The UNPUBLISHED study ${draft.id} an earlier call made on this batch targets or leaves out other people, so it was left as it is (a draft costs nothing; do not publish it).`);
     }
   }
-  const exclude = [...new Set(audience.exclude)];
   if (exclude.length && !workspace) throw new ToolError(`Batch ${batch.id} does not say which workspace it belongs to, so no participant group can keep people out. Nothing was created.`);
   const group = exclude.length && workspace ? await createExclusionGroup(client, { workspaceId: workspace, studyName: fields.name, participantIds: exclude }, signal) : undefined;
   const filters = group ? withBlocklist(fields.filters ?? [], group.id) : fields.filters;
@@ -109,6 +114,20 @@ export async function createDraftStudy(
   warnings.push(...shown.warnings);
   const view = { ...shown.view, ...(audience.mapped.length ? { mapped: [...audience.mapped] } : {}) };
   return { study, total_cost, currency, warnings, audience: view };
+}
+
+/** The draft's filters, its blocklist groups aside, are these, and those groups keep out exactly these people. */
+async function sameAudience(client: ProlificClient, draft: Study, filters: readonly ApiObject[], exclude: readonly string[], signal: AbortSignal): Promise<boolean> {
+  const folded = await foldBlocklists(client, draft.filters ?? [], signal);
+  const members = new Set(folded.members);
+  return sorted(folded.filters) === sorted(filters) && members.size === exclude.length && exclude.every((id) => members.has(id));
+}
+
+/** JSON with every object's keys in order, so that equal filters compare equal however they were spelled. */
+function sorted(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
+  );
 }
 
 function sameTerms(study: Study, fields: DraftStudyFields, annotatorsPerTask: number): boolean {
