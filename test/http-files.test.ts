@@ -89,6 +89,9 @@ describe('file paths over HTTP', () => {
         const refused = await callTool(client, tool, { batch_id: batchId, file_path });
         expect(refused.isError, tool).toBe(true);
         expect(refused.text, tool).toContain('PROLIFIC_UPLOAD_ROOTS');
+        // An export takes no rows: the way to do without a file is to read the results.
+        expect(refused.text, tool).toContain('summarize_responses');
+        expect(refused.text, tool).not.toContain('rows');
         expect(existsSync(join(cwd, file_path)), tool).toBe(false);
       }
     });
@@ -124,6 +127,8 @@ describe('file paths over HTTP', () => {
       const outside = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(cwd, 'private.csv') });
       expect(outside.isError).toBe(true);
       expect(outside.text).toContain('outside the folders');
+      // A remote caller offers no roots that could widen them.
+      expect(outside.text).toContain('over stdio only');
     });
   });
 

@@ -46,7 +46,7 @@ export default defineTool({
       throw new ToolError('Give exactly one of rows (objects with prompt, model, output) or file_path (a local .csv or .jsonl with those columns).');
     }
     const outputs =
-      args.rows !== undefined ? checkOutputs(args.rows) : await outputsFromFile(args.file_path as string, await context.uploadRoots(), context.config.maxUploadBytes);
+      args.rows !== undefined ? checkOutputs(args.rows) : await outputsFromFile(args.file_path as string, await context.uploadRoots('read'), context.config.maxUploadBytes);
     const details = args.task_details ?? DEFAULT_TASK_DETAILS;
     const criteria = args.criteria ?? [DEFAULT_QUESTION];
     const extra = args.questions ?? [];

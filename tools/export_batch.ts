@@ -35,7 +35,7 @@ export default defineTool({
     if (extname(args.file_path).toLowerCase() !== '.zip') {
       throw new ToolError(`file_path must end in .zip: Prolific's export is a ZIP archive, saved as it is (got "${basename(args.file_path)}").`);
     }
-    const target = await resolveInsideRoots(args.file_path, await uploadRoots(), 'write');
+    const target = await resolveInsideRoots(args.file_path, await uploadRoots('write'), 'write');
     await checkTarget(target, args.file_path, args.overwrite);
 
     const request = () => client.requestBatchExport(args.batch_id, args.study_id ? { study_id: args.study_id } : {}, signal);

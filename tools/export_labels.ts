@@ -36,7 +36,7 @@ export default defineTool({
     const batchIds = pooledIds(args);
     const batchId = batchIds[0] as string;
     const format = formatOf(args.file_path, args.format);
-    const target = await resolveInsideRoots(args.file_path, await context.uploadRoots(), 'write');
+    const target = await resolveInsideRoots(args.file_path, await context.uploadRoots('write'), 'write');
     await checkTarget(target, args.file_path, args.overwrite);
     if (format === 'preference') return exportPreferences(context, { ...args, batchIds, target });
     if (args.instruction_id) throw new ToolError('instruction_id applies to format "preference" only; leave it out to export every choice question.');

@@ -42,7 +42,7 @@ export default defineTool({
         ? { rows: args.rows, ...(args.filename ? { filename: args.filename } : {}) }
         : {
             file: await fileSource(args.file_path as string, {
-              roots: await uploadRoots(),
+              roots: await uploadRoots('read'),
               maxBytes: config.maxUploadBytes,
               filename: args.filename,
             }),

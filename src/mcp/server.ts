@@ -27,9 +27,17 @@ export const SERVER_NAME = 'prolific-task-builder';
 export const SERVER_VERSION = '0.1.0';
 const SERVER_INFO = { name: SERVER_NAME, version: SERVER_VERSION, title: 'Prolific AI Task Builder' };
 
-/** Said by every tool given a file_path under --http with no upload roots configured. */
-export const NO_HTTP_ROOTS =
-  `file_path is refused: over HTTP this server reads and writes files only inside folders its operator configured, and none are. Pass the datapoints inline as rows instead (upload_file), or ask the operator to set PROLIFIC_UPLOAD_ROOTS (folders separated by "${delimiter}") or list the folders after the options, and restart the server.`;
+/**
+ * Said by every tool given a file_path under --http with no upload roots configured, with the way to do
+ * without a file: rows for a tool that reads one, the results' own tools for one that writes.
+ */
+export function noHttpRoots(use: 'read' | 'write'): string {
+  const instead =
+    use === 'read'
+      ? 'Pass the datapoints inline as rows instead'
+      : 'Read the results without a file instead (summarize_responses, get_responses, or the resource prolific://batches/{batch_id}/report)';
+  return `file_path is refused: over HTTP this server reads and writes files only inside folders its operator configured, and none are. ${instead}, or ask the operator to set PROLIFIC_UPLOAD_ROOTS (folders separated by "${delimiter}") or list the folders after the options, and restart the server.`;
+}
 
 const SANDBOX_NOTE = 'Sandbox: simulated Prolific API data; no real participants, no money.';
 
@@ -209,10 +217,10 @@ function registerTools(mcp: McpServer, tools: CatalogueEntry[], catalogue: Catal
           params: { progressToken, progress: value, ...(total === undefined || total < value ? {} : { total }), message },
         });
       },
-      uploadRoots: async () => {
+      uploadRoots: async (use) => {
         if (deps.config.uploadRoots.length) return deps.config.uploadRoots;
         // Over HTTP the caller is remote: the working directory is the server's, not theirs, and no roots are offered.
-        if (deps.config.http) throw new ToolError(NO_HTTP_ROOTS);
+        if (deps.config.http) throw new ToolError(noHttpRoots(use));
         if (mcp.server.getClientCapabilities()?.roots) {
           const { roots } = await mcp.server.listRoots(undefined, { signal: extra.signal });
           const paths = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));

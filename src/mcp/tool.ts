@@ -16,8 +16,8 @@ export interface ToolContext extends StepContext {
   readonly config: Config;
   /** The workspace to use: the argument, else PROLIFIC_WORKSPACE_ID, else the account's only workspace. */
   resolveWorkspace(explicit: string | undefined): Promise<string>;
-  /** Folders file paths may point into: the configured roots, else the client's MCP roots, else the working directory; under --http only the configured roots (a ToolError without them). */
-  uploadRoots(): Promise<string[]>;
+  /** Folders file paths may point into: the configured roots, else the client's MCP roots, else the working directory; under --http only the configured roots (a ToolError without them, saying what to do without a file, to `read` or to `write`). */
+  uploadRoots(use: 'read' | 'write'): Promise<string[]>;
   /** Tells the client the resource list changed (a batch was created, copied or set up); a no-op where it cannot be told. */
   resourcesChanged(): void;
   /** Asks the person through the client's form elicitation; undefined when the client cannot. */
