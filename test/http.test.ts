@@ -228,6 +228,28 @@ describe('Streamable HTTP', () => {
         expect((await getBatch(instance.url)).status).toBe(200);
       });
 
+      it('answers "Expect: 100-continue" for an oversized Content-Length with the 413 itself, so the body is never sent', async () => {
+        const { hostname, port } = new URL(instance.url);
+        const firstAnswer = (length: number) =>
+          new Promise<string>((resolve, reject) => {
+            const socket = connect(Number(port), hostname);
+            socket.setEncoding('utf8');
+            socket.on('error', reject);
+            socket.once('data', (text: string) => {
+              socket.destroy();
+              resolve(text);
+            });
+            socket.write(
+              `POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${HTTP_TOKEN}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`,
+            );
+          });
+        const refused = await firstAnswer(64 * 1024 * 1024);
+        expect(refused).toMatch(/^HTTP\/1\.1 413/);
+        expect(refused.toLowerCase()).toContain('connection: close');
+        expect(await firstAnswer(1024)).toMatch(/^HTTP\/1\.1 100 Continue/);
+        expect((await getBatch(instance.url)).status).toBe(200);
+      });
+
       it('answers /healthz and /readyz without credentials, with the version and no secret', async () => {
         const base = instance.url.replace(/\/mcp$/, '');
         const health = await raw(`${base}/healthz`, { method: 'GET' });

@@ -150,7 +150,7 @@ export async function serveHttp(config: Config, settings: HttpSettings, catalogu
     await transport.handleRequest(req, res, body?.message);
   };
 
-  const httpServer = createHttpServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const url = req.url ?? '/';
     const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
@@ -173,6 +173,13 @@ export async function serveHttp(config: Config, settings: HttpSettings, catalogu
       if (!res.headersSent) jsonError(res, { status: 500, message: 'Internal server error.' });
       else res.end();
     });
+  };
+  const httpServer = createHttpServer(onRequest);
+  // Node says "100 Continue" to every "Expect: 100-continue" unless told otherwise: a body announced too large
+  // is refused instead, before the client sends any of it.
+  httpServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > MAX_BODY_BYTES)) res.writeContinue();
+    onRequest(req, res);
   });
   // Longer than the 60 s idle timeout of common load balancers, so that none reuses a connection being closed.
   httpServer.keepAliveTimeout = 65_000;
