@@ -129,6 +129,13 @@ describe('file paths over HTTP', () => {
       expect(outside.text).toContain('outside the folders');
       // A remote caller offers no roots that could widen them.
       expect(outside.text).toContain('over stdio only');
+      // Nor learns which of the server's files exist: a missing one outside is refused in the same words.
+      const missing = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(cwd, 'missing.csv') });
+      expect(missing.isError).toBe(true);
+      expect(missing.text).toContain('outside the folders');
+      expect(missing.text).not.toContain('does not exist');
+      const missingInside = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: 'missing.csv' });
+      expect(missingInside.text).toContain('does not exist');
     });
   });
 

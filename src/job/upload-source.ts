@@ -108,20 +108,24 @@ export async function resolveInsideRoots(filePath: string, roots: string[], use:
   const rootList = realRoots.join(', ');
   const candidate = resolve(realRoots[0] ?? process.cwd(), spelled);
   const name = basename(candidate);
+  const inside = (path: string) => realRoots.find((r) => path === r || path.startsWith(r.endsWith(sep) ? r : r + sep));
+  const outside = () => {
+    const purpose = use === 'read' ? 'upload from' : 'write to';
+    return new ToolError(
+      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or ask for them to be widened: they are PROLIFIC_UPLOAD_ROOTS or the folders after the server's options, else (over stdio only) the client's roots.`,
+    );
+  };
   let real: string;
   try {
     real = use === 'read' ? await realpath(candidate) : join(await realpath(dirname(candidate)), name);
   } catch {
+    // Whether a path outside the roots exists is none of the caller's business (over HTTP, the server's files).
+    if (!inside(candidate)) throw outside();
     const missing = use === 'read' ? candidate : dirname(candidate);
     throw new ToolError(`file_path "${filePath}": ${missing} does not exist. Allowed folders: ${rootList}.`);
   }
-  const root = realRoots.find((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep));
-  if (!root || (use === 'write' && real === root)) {
-    const purpose = use === 'read' ? 'upload from' : 'write to';
-    throw new ToolError(
-      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or ask for them to be widened: they are PROLIFIC_UPLOAD_ROOTS or the folders after the server's options, else (over stdio only) the client's roots.`,
-    );
-  }
+  const root = inside(real);
+  if (!root || (use === 'write' && real === root)) throw outside();
   if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) {
     throw new ToolError(`file_path "${filePath}" is a hidden file or inside a hidden folder; those are never ${use === 'read' ? 'uploaded' : 'written'}.`);
   }
