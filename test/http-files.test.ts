@@ -124,6 +124,7 @@ describe('file paths over HTTP', () => {
       const outside = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(cwd, 'private.csv') });
       expect(outside.isError).toBe(true);
       expect(outside.text).toContain('outside the folders');
+      expect(outside.text).toContain('ask the person running this server to widen them (PROLIFIC_UPLOAD_ROOTS)');
     });
   });
 

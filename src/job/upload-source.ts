@@ -119,7 +119,7 @@ export async function resolveInsideRoots(filePath: string, roots: string[], use:
   if (!root || (use === 'write' && real === root)) {
     const purpose = use === 'read' ? 'upload from' : 'write to';
     throw new ToolError(
-      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or widen them with PROLIFIC_UPLOAD_ROOTS (or the client's roots).`,
+      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or ask the person running this server to widen them (PROLIFIC_UPLOAD_ROOTS).`,
     );
   }
   if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) {
