@@ -127,9 +127,8 @@ describe('file paths over HTTP', () => {
       const outside = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(cwd, 'private.csv') });
       expect(outside.isError).toBe(true);
       expect(outside.text).toContain('outside the folders');
-      // A remote caller offers no roots that could widen them.
-      expect(outside.text).toContain('over stdio only');
-      // Nor learns which of the server's files exist: a missing one outside is refused in the same words.
+      expect(outside.text).toContain('ask the person running this server to widen them (PROLIFIC_UPLOAD_ROOTS)');
+      // A remote caller never learns which of the server's files exist: a missing one outside is refused in the same words.
       const missing = await callTool(client, 'upload_file', { dataset_id: dataset.id, file_path: join(cwd, 'missing.csv') });
       expect(missing.isError).toBe(true);
       expect(missing.text).toContain('outside the folders');

@@ -87,7 +87,14 @@ describe('tool failures come back as actionable isError results', () => {
     const result = await env.call('get_batch', { batch_id: '0199aaaa-0000-7000-8000-000000000000' });
     expect(result.isError).toBe(true);
     expect(result.text).toContain('404');
-    expect(result.text).toContain('list_batches');
+    expect(result.text).toContain('list_batches (batches tool set)');
+    const study = await env.call('get_study', { study_id: '0123456789abcdef01234567' });
+    expect(study.isError).toBe(true);
+    expect(study.text).toContain('Check the study id (create_study gives one)');
+    expect(study.text).not.toContain('list_batches');
+    const dataset = await env.call('get_dataset', { dataset_id: '0199aaaa-0000-7000-8000-000000000000' });
+    expect(dataset.text).toContain('Check the dataset id');
+    expect(dataset.text).toContain('ids from an earlier run are gone');
   });
 
   it('explains a resource that cannot be read', async () => {

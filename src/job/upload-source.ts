@@ -112,7 +112,7 @@ export async function resolveInsideRoots(filePath: string, roots: string[], use:
   const outside = () => {
     const purpose = use === 'read' ? 'upload from' : 'write to';
     return new ToolError(
-      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or ask for them to be widened: they are PROLIFIC_UPLOAD_ROOTS or the folders after the server's options, else (over stdio only) the client's roots.`,
+      `file_path "${filePath}" is outside the folders this server may ${purpose} (${rootList}). Use a path inside one of them, or ask the person running this server to widen them (PROLIFIC_UPLOAD_ROOTS).`,
     );
   };
   let real: string;

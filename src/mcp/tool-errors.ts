@@ -34,7 +34,7 @@ function explainApiError(error: ProlificApiError, tool: string): string {
     case 403:
       return `${quoted}. This token's account may not do that here: check the workspace and your role in it.`;
     case 404:
-      return `${quoted}. Check the id (list_batches and list_workspaces show the ones this account has).`;
+      return `${quoted}. ${whereIdsComeFrom(error.path)}`;
     case 405:
       return `${quoted}. This endpoint does not accept that method; this is a bug in the server, please report it.`;
     case 429: {
@@ -47,6 +47,19 @@ function explainApiError(error: ProlificApiError, tool: string): string {
         ? `${quoted}. Prolific had a server error. Reads are safe to retry; if ${tool} creates or changes something, first check whether it took effect.`
         : `${quoted}.`;
   }
+}
+
+/**
+ * Names the tool that shows real ids of the kind the path asks for. A hint that named one tool for every kind
+ * sent agents to list_batches for a study, and to a tool that the default tool set does not even offer.
+ */
+function whereIdsComeFrom(path: string): string {
+  const fresh = 'The id must come from this account; a sandbox starts empty, so ids from an earlier run are gone.';
+  if (/\/data-collection\/batches\//.test(path)) return `Check the batch id. ${fresh} list_batches (batches tool set) shows this workspace's batches.`;
+  if (/\/data-collection\/datasets\//.test(path)) return `Check the dataset id (create_dataset or a batch's dataset_id gives one). ${fresh}`;
+  if (/\/studies\//.test(path)) return `Check the study id (create_study gives one). ${fresh}`;
+  if (/\/(workspaces|projects)\//.test(path)) return `Check the id: list_workspaces shows the workspaces and projects of this account. ${fresh}`;
+  return `Check the ids in the arguments. ${fresh}`;
 }
 
 /** Each issue at its place in the layout, so every one can be fixed in one go. */
