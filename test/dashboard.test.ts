@@ -153,6 +153,7 @@ describe.skipIf(!CHROMIUM)('the study dashboard rendered in headless Chromium by
     const [first] = ok(await mcp.call('get_study', { study_id: created.id })).awaiting_review;
     const bonus = { study_id: created.id, bonuses: [{ participant_id: first.participant_id, amount: 50 }] };
     const quote = ok(await mcp.call('pay_bonuses', bonus));
+    expect(quote.message).toContain(`1 bonus on "${created.name}"`);
     ok(await mcp.call('pay_bonuses', { ...bonus, confirm_total_cost: quote.total_cost }));
     // Prolific pays bonuses within minutes; the dashboard shows them once the study's cost does.
     for (let tries = 0; tries < 200 && !(ok(await mcp.call('get_study', { study_id: created.id })).spent_on?.bonuses > 0); tries++) {

@@ -54,6 +54,14 @@ describe('network faults', () => {
       expect(env.sandbox.faults.hits).toEqual([5]);
     });
 
+    it('and the error asks for the wait Retry-After named, in words', async () => {
+      const { batchId } = await readyBatch(env);
+      env.sandbox.faults.add({ kind: 'status', status: 429, retryAfter: 1, method: 'GET', path: `${BATCHES}/${batchId}`, times: Infinity });
+      const result = await env.call('get_batch', { batch_id: batchId });
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain('wait 1 second, as Prolific asked');
+    }, 30_000);
+
     it('and an upload PUT is resent whole', async () => {
       const dataset = ok(await env.call('create_dataset', { name: 'D' }));
       env.sandbox.faults.add({ kind: 'status', status: 503, origin: 'storage', method: 'PUT', path: /.*/ });

@@ -158,6 +158,7 @@ describe('pay_bonuses: set up and quoted first, paid once, only on the quoted to
     const stranger = await env.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: 'aaaaaaaaaaaaaaaaaaaaaaaa', amount: 10 }] });
     expect(stranger.isError).toBe(true);
     expect(stranger.text).toContain('did not take part');
+    expect(stranger.text).toContain('only people with a submission in it can be given a bonus');
     const twice = await env.call('pay_bonuses', { study_id: studyId, bonuses: [{ participant_id: people[0], amount: 10 }, { participant_id: people[0], amount: 20 }] });
     expect(twice.isError).toBe(true);
     expect(twice.text).toContain('more than once');

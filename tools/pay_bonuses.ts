@@ -58,7 +58,7 @@ export default defineTool({
       refuseOverCapOrBalance(context.config, {
         total: sum,
         currency,
-        terms: `${bonuses.length} bonuses on "${study.name}", ${sum} ${currency} minor units to participants before fees and VAT`,
+        terms: `${bonusCount(bonuses.length)} on "${study.name}", ${sum} ${currency} minor units to participants before fees and VAT`,
         verb: 'paying',
         nothing: 'Nothing was set up or paid.',
         smaller: 'pay fewer or smaller bonuses',
@@ -66,7 +66,7 @@ export default defineTool({
       });
       quote = await setUpBonuses(client, study.id, bonuses, signal);
     }
-    const terms = `${quote.count} bonuses on "${study.name}": ${quote.amount} to participants + ${quote.fees} fees + ${quote.vat} VAT = ${quote.total} ${currency} minor units`;
+    const terms = `${bonusCount(quote.count)} on "${study.name}": ${quote.amount} to participants + ${quote.fees} fees + ${quote.vat} VAT = ${quote.total} ${currency} minor units`;
     const warning = earlier ? ` Note: these same bonuses were ${whatBecameOf(earlier)} through this server; confirm only to pay them again.` : '';
     const spend = {
       tool: 'pay_bonuses',
@@ -109,7 +109,7 @@ async function chooseBonuses(
     refuseRepeats(args.bonuses);
     const strangers = args.bonuses.map((bonus) => bonus.participant_id).filter((id) => !took.has(id));
     if (strangers.length) {
-      throw new ToolError(`${strangers.slice(0, 5).join(', ')}${strangers.length > 5 ? ` and ${strangers.length - 5} more` : ''} did not take part in study ${study.id}; only its participants can be bonused (get_study lists them). Nothing was set up.`);
+      throw new ToolError(`${strangers.slice(0, 5).join(', ')}${strangers.length > 5 ? ` and ${strangers.length - 5} more` : ''} did not take part in study ${study.id}; only people with a submission in it can be given a bonus. Nothing was set up.`);
     }
     return args.bonuses;
   }
@@ -139,4 +139,8 @@ function failure(outcome: Exclude<PayOutcome, { kind: 'paid' }>, quote: BonusQuo
 function whatBecameOf(earlier: BonusQuote): string {
   const what = earlier.state === 'paid' ? 'paid' : earlier.state === 'partial' ? 'partly paid' : 'sent for payment with no answer';
   return `${what} at ${earlier.closedAt === undefined ? 'an earlier time' : new Date(earlier.closedAt).toISOString()}`;
+}
+
+function bonusCount(count: number): string {
+  return `${count} bonus${count === 1 ? '' : 'es'}`;
 }

@@ -38,7 +38,8 @@ function explainApiError(error: ProlificApiError, tool: string): string {
     case 405:
       return `${quoted}. This endpoint does not accept that method; this is a bug in the server, please report it.`;
     case 429: {
-      const wait = error.retryAfterMs === undefined ? 'a minute' : `${Math.ceil(error.retryAfterMs / 1000)} seconds, as Prolific asked`;
+      const seconds = Math.ceil((error.retryAfterMs ?? 0) / 1000);
+      const wait = error.retryAfterMs === undefined ? 'a minute' : `${seconds} second${seconds === 1 ? '' : 's'}, as Prolific asked`;
       const retried = error.retried ? ` (retried ${error.retried} time${error.retried === 1 ? '' : 's'} with backoff)` : '';
       return `${quoted}. Prolific is rate-limiting this account${retried}; wait ${wait}, then call ${tool} again.`;
     }
