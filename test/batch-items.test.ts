@@ -1,12 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTRUCTIONS, ROWS, ok, sandboxApi, startEnv, type TestEnv, untilSubmitted } from './support/env.js';
 
 const TASK = { task_name: 'Rate reviews', task_introduction: 'Read each review.', task_steps: 'Answer every question.' };
 const [CHOICE, WHY] = INSTRUCTIONS;
 const CONFIDENCE = { type: 'free_text', description: 'How sure are you (0–10)?', validation: { type: 'number', min: 0, max: 10 } };
-const EXAMPLES = '/work/shared/reference/task-builder-2026-examples';
+/** Prolific CLI's INVALID_BATCH_ITEMS bodies (client/client_test.go, TestFormatBatchErrorBody), verbatim, so the test needs nothing outside the repository. */
+const CLI_BODIES = {
+  'multiple-issues':
+    '{"type":"INVALID_BATCH_ITEMS","issues":[{"page":0,"row":0,"column":0,"item":0,"type":"free_text","message":"description is required"},{"page":1,"row":2,"column":1,"item":3,"type":"multiple_choice","message":"answer_limit exceeds number of options"}]}',
+  'no-issues': '{"type":"INVALID_BATCH_ITEMS","issues":[]}',
+};
 
 /** An intro page of content, a body page of a row of two columns and a row of one, and an outro page. */
 const PAGES = [
@@ -265,12 +269,10 @@ describe('an INVALID_BATCH_ITEMS answer sent with 400, as in the CLI tests', () 
 
   beforeAll(async () => {
     // Prolific's own example bodies, in turn: with 400 as the CLI's tests serve them, then with 422.
-    const answers = await Promise.all(
-      [
-        [400, 'multiple-issues'],
-        [422, 'no-issues'],
-      ].map(async ([status, name]) => ({ status: status as number, body: await readFile(`${EXAMPLES}/client_test.INVALID_BATCH_ITEMS.${name}.json`, 'utf8') })),
-    );
+    const answers = [
+      { status: 400, body: CLI_BODIES['multiple-issues'] },
+      { status: 422, body: CLI_BODIES['no-issues'] },
+    ];
     stub = createServer((_request, response) => {
       const answer = answers.shift() ?? { status: 500, body: '{}' };
       response.writeHead(answer.status, { 'Content-Type': 'application/json' });
