@@ -1,4 +1,5 @@
 /** An UNPUBLISHED study for a READY batch, with its quote: what create_study and rerun_contested both make. */
+import { isDeepStrictEqual } from 'node:util';
 import type { Batch, Study } from '../prolific/types.js';
 import type { ApiObject } from '../prolific/types.js';
 import { ProlificNetworkError } from '../prolific/errors.js';
@@ -120,14 +121,7 @@ export async function createDraftStudy(
 async function sameAudience(client: ProlificClient, draft: Study, filters: readonly ApiObject[], exclude: readonly string[], signal: AbortSignal): Promise<boolean> {
   const folded = await foldBlocklists(client, draft.filters ?? [], signal);
   const members = new Set(folded.members);
-  return sorted(folded.filters) === sorted(filters) && members.size === exclude.length && exclude.every((id) => members.has(id));
-}
-
-/** JSON with every object's keys in order, so that equal filters compare equal however they were spelled. */
-function sorted(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
-  );
+  return isDeepStrictEqual(folded.filters, filters) && members.size === exclude.length && exclude.every((id) => members.has(id));
 }
 
 function sameTerms(study: Study, fields: DraftStudyFields, annotatorsPerTask: number): boolean {

@@ -178,7 +178,7 @@ export async function serveHttp(config: Config, settings: HttpSettings, catalogu
   // Node says "100 Continue" to every "Expect: 100-continue" unless told otherwise: a body announced too large
   // is refused instead, before the client sends any of it.
   httpServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!(Number(req.headers['content-length']) > MAX_BODY_BYTES)) res.writeContinue();
+    if (!announcedTooLarge(req)) res.writeContinue();
     onRequest(req, res);
   });
   // Longer than the 60 s idle timeout of common load balancers, so that none reuses a connection being closed.
@@ -232,6 +232,11 @@ function isJson(req: IncomingMessage): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
+/** A Content-Length over the bound: refused without reading a byte of the body. */
+function announcedTooLarge(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length']) > MAX_BODY_BYTES;
+}
+
 /**
  * Reads the body here rather than through the SDK's web-stream conversion, which costs more per request than
  * the rest of a call, and so that the access log can name the method. Same bound, same answers.
@@ -239,7 +244,7 @@ function isJson(req: IncomingMessage): boolean {
 function readBody(req: IncomingMessage): Promise<{ message?: unknown; refusal?: Refusal }> {
   // Draining the rest would let a client hold the connection for as many bytes as it cares to send.
   const tooLarge = { refusal: { status: 413, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`, close: true } };
-  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.resolve(tooLarge);
+  if (announcedTooLarge(req)) return Promise.resolve(tooLarge);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
